@@ -1,0 +1,202 @@
+/**
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { PlexClientInfo } from "./PlexClientInfo.js"
+
+const BaseUrl = Schema.String.pipe(
+  Schema.filter((s) => {
+    if (!URL.canParse(s)) return "must be an absolute http(s) URL, such as https://plex.tv"
+    const url = new URL(s)
+    if (url.protocol !== "https:" && url.protocol !== "http:") return "must use http or https"
+    if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+      return "must not contain a query, a fragment or credentials"
+    }
+    return true
+  }),
+  Schema.transform(Schema.String, {
+    strict: true,
+    decode: (s) => s.replace(/\/+$/, ""),
+    encode: (s) => s
+  })
+)
+
+const isDurationInput = (u: unknown): u is Duration.DurationInput => Option.isSome(Duration.decodeUnknown(u))
+
+/** A `Duration`, or anything `Duration.decode` takes: `"10 seconds"`, `2500` (millis), `[1, 0]`. */
+const DurationInput = Schema.transformOrFail(
+  Schema.declare(isDurationInput, { identifier: "DurationInput" }),
+  Schema.DurationFromSelf,
+  {
+    strict: true,
+    decode: (input, _, ast) =>
+      Option.match(Duration.decodeUnknown(input), {
+        onNone: () => ParseResult.fail(new ParseResult.Type(ast, input, "must be a duration")),
+        onSome: ParseResult.succeed
+      }),
+    encode: ParseResult.succeed
+  }
+).annotations({ message: () => "must be a duration, such as \"10 seconds\" or a number of milliseconds" })
+
+const Positive = DurationInput.pipe(
+  Schema.filter((d) => Duration.greaterThan(d, Duration.zero) || "must be longer than zero")
+)
+
+const RetryOptions = Schema.Struct({
+  times: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 10)), { default: () => 3 }),
+  base: Schema.optionalWith(Positive, { default: () => Duration.millis(250) }),
+  cap: Schema.optionalWith(Positive, { default: () => Duration.seconds(10) })
+})
+
+const Options = Schema.Struct({
+  baseUrl: Schema.optionalWith(BaseUrl, { default: () => "https://plex.tv" }),
+  client: PlexClientInfo,
+  timeout: Schema.optionalWith(Positive, { default: () => Duration.seconds(10) }),
+  retry: Schema.optionalWith(RetryOptions, { default: () => ({ times: 3, base: Duration.millis(250), cap: Duration.seconds(10) }) })
+})
+
+/**
+ * The plain options {@link PlexConfig.layer} takes. Only `client.clientIdentifier` is required.
+ *
+ * - `baseUrl`: default `https://plex.tv`.
+ * - `timeout`: per attempt, default 10 seconds.
+ * - `retry`: for idempotent calls only; `times` (default 3), exponential backoff from `base`
+ *   (default 250 ms) with jitter, each wait at most `cap` (default 10 s) unless plex.tv's
+ *   `Retry-After` asks for longer. `times: 0` turns automatic retries off.
+ *
+ * @since 0.1.0
+ * @category config
+ * @example
+ * import type { PlexConfigOptions } from "@effect-plex/core"
+ *
+ * const options: PlexConfigOptions = {
+ *   client: { clientIdentifier: "3f1c0f0e-6a53-4a8e-9a51-2b7f0a6f8f10", product: "my-app" },
+ *   timeout: "5 seconds",
+ *   retry: { times: 2 }
+ * }
+ * console.log(options.timeout)
+ */
+export type PlexConfigOptions = Schema.Schema.Encoded<typeof Options>
+
+/**
+ * The validated configuration every plex.tv service reads.
+ *
+ * @since 0.1.0
+ * @category config
+ * @example
+ * import { PlexConfig } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ *
+ * const timeout = Effect.map(PlexConfig, (config) => config.timeout)
+ */
+export interface PlexConfigService {
+  /** Without a trailing slash, such as `https://plex.tv`. */
+  readonly baseUrl: string
+  readonly client: PlexClientInfo
+  /** How long one attempt may take, body included. */
+  readonly timeout: Duration.Duration
+  readonly retry: {
+    readonly times: number
+    readonly base: Duration.Duration
+    readonly cap: Duration.Duration
+  }
+}
+
+const decodeOptions = Schema.decodeUnknown(Options, { errors: "all", onExcessProperty: "ignore" })
+
+const describeIssues = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(options)"} ${issue.message}`)
+    .join("; ")
+
+const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Config.map(Option.getOrUndefined))
+
+const clientFromEnv = {
+  product: optional(Config.string("PLEX_PRODUCT")),
+  version: optional(Config.string("PLEX_VERSION")),
+  platform: optional(Config.string("PLEX_PLATFORM")),
+  platformVersion: optional(Config.string("PLEX_PLATFORM_VERSION")),
+  device: optional(Config.string("PLEX_DEVICE")),
+  model: optional(Config.string("PLEX_MODEL")),
+  deviceVendor: optional(Config.string("PLEX_DEVICE_VENDOR")),
+  deviceName: optional(Config.string("PLEX_DEVICE_NAME")),
+  marketplace: optional(Config.string("PLEX_MARKETPLACE"))
+}
+
+const optionsFromEnv = Config.all({
+  baseUrl: optional(Config.string("PLEX_BASE_URL")),
+  timeout: optional(Config.duration("PLEX_TIMEOUT")),
+  client: Config.all(clientFromEnv)
+})
+
+/** Leaves out the keys whose value is `undefined`, so schema defaults apply. */
+const defined = (record: object): object =>
+  Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
+
+const make = (options: unknown): Effect.Effect<PlexConfigService, ConfigError.ConfigError> =>
+  Effect.mapError(
+    decodeOptions(options),
+    (error) => ConfigError.InvalidData(["PlexConfig"], `invalid plex.tv configuration: ${describeIssues(error)}`)
+  )
+
+/**
+ * The configuration of the plex.tv services: base URL, client identity, timeout and retries.
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * import { PlexConfig } from "@effect-plex/core"
+ *
+ * const ConfigLive = PlexConfig.layer({
+ *   client: { clientIdentifier: "3f1c0f0e-6a53-4a8e-9a51-2b7f0a6f8f10", product: "my-app", version: "1.0.0" },
+ *   timeout: "5 seconds"
+ * })
+ */
+export class PlexConfig extends Context.Tag("@effect-plex/core/PlexConfig")<PlexConfig, PlexConfigService>() {
+  /**
+   * Validates plain options and fills in the defaults. A bad value fails the layer with a
+   * `ConfigError` that names each bad field and why.
+   */
+  static readonly make: (options: PlexConfigOptions) => Effect.Effect<PlexConfigService, ConfigError.ConfigError> =
+    make
+
+  /**
+   * A layer from plain options; see {@link PlexConfigOptions}.
+   */
+  static readonly layer = (options: PlexConfigOptions): Layer.Layer<PlexConfig, ConfigError.ConfigError> =>
+    Layer.effect(PlexConfig, make(options))
+
+  /**
+   * Like {@link PlexConfig.layerConfig}, but the client identifier comes from the given effect (a
+   * `Config` is one), for runtimes that keep a stable identifier of their own.
+   */
+  static readonly layerConfigWith = <E, R>(
+    clientIdentifier: Effect.Effect<string, E, R>
+  ): Layer.Layer<PlexConfig, ConfigError.ConfigError | E, R> =>
+    Layer.effect(
+      PlexConfig,
+      Effect.gen(function*() {
+        const options = yield* optionsFromEnv
+        const id = yield* clientIdentifier
+        return yield* make(defined({ ...options, client: defined({ ...options.client, clientIdentifier: id }) }))
+      })
+    )
+
+  /**
+   * Reads the configuration through Effect `Config` (by default from the environment):
+   * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT`, `PLEX_VERSION`, `PLEX_PLATFORM`,
+   * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_MODEL`, `PLEX_DEVICE_VENDOR`, `PLEX_DEVICE_NAME`,
+   * `PLEX_MARKETPLACE`, `PLEX_BASE_URL` and `PLEX_TIMEOUT` (such as `"5 seconds"`).
+   */
+  static readonly layerConfig: Layer.Layer<PlexConfig, ConfigError.ConfigError> = PlexConfig.layerConfigWith(
+    Config.string("PLEX_CLIENT_IDENTIFIER")
+  )
+}

@@ -1,0 +1,322 @@
+/**
+ * The typed failures of every plex.tv call. Each is a `Schema.TaggedError` whose fields and message
+ * are safe to print: statuses, plex.tv's error codes and literal reasons, never a URL, a header, a
+ * token or a value taken from a response body.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+/**
+ * One entry of the `errors` list that plex.tv sends with a failure (`{ code, message, status }`).
+ * Every member is optional: plex.tv leaves out `status` at times, and the bare XML form
+ * `<error>Invalid token</error>` has only a message.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexApiError } from "@effect-plex/core"
+ *
+ * const entry = PlexApiError.make({ code: 1001, message: "User could not be authenticated", status: 401 })
+ * console.log(entry.code) // 1001
+ */
+export class PlexApiError extends Schema.Class<PlexApiError>("@effect-plex/core/PlexApiError")({
+  code: Schema.optional(Schema.Int),
+  message: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.Int)
+}) {}
+
+const statusFields = { status: Schema.Int, errors: Schema.Array(PlexApiError) }
+
+const describe = ({ errors, status }: { readonly status: number; readonly errors: ReadonlyArray<PlexApiError> }) => {
+  const codes = errors.flatMap((error) => (error.code === undefined ? [] : [error.code]))
+  return `HTTP ${status}${codes.length > 0 ? `, code ${codes.join(", ")}` : ""}`
+}
+
+/**
+ * plex.tv answered 400: the request was malformed (code 1000 means the client identifier was
+ * missing, which is a bug in the caller's configuration).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexBadRequestError } from "@effect-plex/core"
+ *
+ * const error = new PlexBadRequestError({ status: 400, errors: [] })
+ * console.log(error.message) // "plex.tv rejected the request as malformed (HTTP 400)"
+ */
+export class PlexBadRequestError
+  extends Schema.TaggedError<PlexBadRequestError>("@effect-plex/core/PlexBadRequestError")(
+    "PlexBadRequestError",
+    statusFields
+  )
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `plex.tv rejected the request as malformed (${describe(this)})`
+  }
+}
+
+/**
+ * Why plex.tv refused a request, derived from its error code:
+ * 1029 `VerificationRequired`, 1028 `InvalidVerificationCode`, 1031 `Throttled`, 1001
+ * `InvalidCredentials` on sign-in and `InvalidToken` on token calls, 422 and 498 `InvalidToken`.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexUnauthorizedReason } from "@effect-plex/core"
+ * import * as Schema from "effect/Schema"
+ *
+ * console.log(Schema.is(PlexUnauthorizedReason)("Throttled")) // true
+ */
+export const PlexUnauthorizedReason = Schema.Literal(
+  "InvalidCredentials",
+  "VerificationRequired",
+  "InvalidVerificationCode",
+  "InvalidToken",
+  "Throttled",
+  "Unknown"
+)
+
+/**
+ * The type of {@link PlexUnauthorizedReason}.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexUnauthorizedReason } from "@effect-plex/core"
+ *
+ * const reason: PlexUnauthorizedReason = "InvalidToken"
+ * console.log(reason)
+ */
+export type PlexUnauthorizedReason = typeof PlexUnauthorizedReason.Type
+
+/**
+ * plex.tv refused the credentials or the token: HTTP 401, and the 422 "Invalid token" (revoked
+ * token) and 498 (expired Plex JWT) answers. `reason` says what to do next: ask for a verification
+ * code, ask for the password again, or discard the token.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexUnauthorizedError } from "@effect-plex/core"
+ *
+ * const error = new PlexUnauthorizedError({ status: 401, errors: [], reason: "VerificationRequired" })
+ * console.log(error.message) // "plex.tv refused the request: VerificationRequired (HTTP 401)"
+ */
+export class PlexUnauthorizedError
+  extends Schema.TaggedError<PlexUnauthorizedError>("@effect-plex/core/PlexUnauthorizedError")(
+    "PlexUnauthorizedError",
+    { ...statusFields, reason: PlexUnauthorizedReason }
+  )
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `plex.tv refused the request: ${this.reason} (${describe(this)})`
+  }
+}
+
+/**
+ * plex.tv answered 429. `retryAfter` holds the wait its `Retry-After` header asked for, when it sent
+ * one (seconds or an HTTP date).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexRateLimitError } from "@effect-plex/core"
+ * import * as Duration from "effect/Duration"
+ * import * as Option from "effect/Option"
+ *
+ * const error = new PlexRateLimitError({ retryAfter: Option.some(Duration.seconds(2)) })
+ * console.log(error.message) // "rate limited by plex.tv, retry after 2s"
+ */
+export class PlexRateLimitError
+  extends Schema.TaggedError<PlexRateLimitError>("@effect-plex/core/PlexRateLimitError")("PlexRateLimitError", {
+    retryAfter: Schema.OptionFromSelf(Schema.DurationFromSelf)
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return this.retryAfter._tag === "Some"
+      ? `rate limited by plex.tv, retry after ${Duration.format(this.retryAfter.value)}`
+      : "rate limited by plex.tv"
+  }
+}
+
+/**
+ * Any other status that is not a success (500, 502, 503, 504, 404, …). 502, 503 and 504, which the
+ * proxies in front of plex.tv send during outages, are retryable.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexHttpError } from "@effect-plex/core"
+ *
+ * const error = new PlexHttpError({ status: 503, errors: [] })
+ * console.log(error.message) // "unexpected answer from plex.tv (HTTP 503)"
+ */
+export class PlexHttpError extends Schema.TaggedError<PlexHttpError>("@effect-plex/core/PlexHttpError")(
+  "PlexHttpError",
+  statusFields
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `unexpected answer from plex.tv (${describe(this)})`
+  }
+}
+
+/**
+ * No response at all: the connection was refused or reset, the name did not resolve, TLS failed.
+ * `reason` is the platform's reason literal and, when known, the system error code
+ * (`"Transport (ECONNREFUSED)"`); it never holds a URL or a header.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexTransportError } from "@effect-plex/core"
+ *
+ * const error = new PlexTransportError({ reason: "Transport (ECONNRESET)" })
+ * console.log(error.message) // "could not reach plex.tv: Transport (ECONNRESET)"
+ */
+export class PlexTransportError
+  extends Schema.TaggedError<PlexTransportError>("@effect-plex/core/PlexTransportError")("PlexTransportError", {
+    reason: Schema.String
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `could not reach plex.tv: ${this.reason}`
+  }
+}
+
+/**
+ * plex.tv did not answer, body included, within the per-attempt timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexTimeoutError } from "@effect-plex/core"
+ * import * as Duration from "effect/Duration"
+ *
+ * const error = new PlexTimeoutError({ timeout: Duration.seconds(10) })
+ * console.log(error.message) // "plex.tv did not answer within 10s"
+ */
+export class PlexTimeoutError
+  extends Schema.TaggedError<PlexTimeoutError>("@effect-plex/core/PlexTimeoutError")("PlexTimeoutError", {
+    timeout: Schema.DurationFromSelf
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `plex.tv did not answer within ${Duration.format(this.timeout)}`
+  }
+}
+
+/**
+ * A success status whose body is not the documented shape: not JSON (an HTML or XML page), or JSON
+ * with a required field missing or of the wrong type. `paths` names the failing places
+ * (`"authToken"`, `"subscription.active"`, `"(body)"`), never a value from the body.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexDecodeError } from "@effect-plex/core"
+ *
+ * const error = new PlexDecodeError({ paths: ["authToken"] })
+ * console.log(error.message) // "unexpected response shape from plex.tv at authToken"
+ */
+export class PlexDecodeError
+  extends Schema.TaggedError<PlexDecodeError>("@effect-plex/core/PlexDecodeError")("PlexDecodeError", {
+    paths: Schema.Array(Schema.String)
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `unexpected response shape from plex.tv at ${this.paths.join(", ")}`
+  }
+}
+
+/**
+ * Every failure a plex.tv call can end in.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexError } from "@effect-plex/core"
+ *
+ * const describe = (error: PlexError) => `${error._tag}: ${error.message}`
+ * console.log(describe)
+ */
+export type PlexError =
+  | PlexBadRequestError
+  | PlexUnauthorizedError
+  | PlexRateLimitError
+  | PlexHttpError
+  | PlexTransportError
+  | PlexTimeoutError
+  | PlexDecodeError
+
+const tags: ReadonlySet<string> = new Set([
+  "PlexBadRequestError",
+  "PlexUnauthorizedError",
+  "PlexRateLimitError",
+  "PlexHttpError",
+  "PlexTransportError",
+  "PlexTimeoutError",
+  "PlexDecodeError"
+])
+
+const retryableStatuses: ReadonlySet<number> = new Set([502, 503, 504])
+
+/**
+ * Helpers for {@link PlexError}.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexAuth, PlexError } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * // your own retry policy on top of (or instead of) the default one
+ * const program = Effect.flatMap(PlexAuth, (auth) => auth.getTokenDetails(Redacted.make("token"))).pipe(
+ *   Effect.retry({ while: PlexError.isRetryable, times: 2 })
+ * )
+ */
+export const PlexError = {
+  /**
+   * True for a failure worth another try of an idempotent call: no response, a timeout, 429, and
+   * 502/503/504. False for everything plex.tv decided on purpose.
+   */
+  isRetryable: (error: PlexError): boolean => {
+    switch (error._tag) {
+      case "PlexTransportError":
+      case "PlexTimeoutError":
+      case "PlexRateLimitError":
+        return true
+      case "PlexHttpError":
+        return retryableStatuses.has(error.status)
+      default:
+        return false
+    }
+  },
+  /** True for any error of this library, whatever the call. */
+  is: (u: unknown): u is PlexError => Predicate.hasProperty(u, "_tag") && tags.has(u._tag as string)
+}

@@ -1,0 +1,187 @@
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import {
+  PlexApiError,
+  PlexBadRequestError,
+  PlexDecodeError,
+  PlexHttpError,
+  PlexRateLimitError,
+  PlexTransportError,
+  PlexUnauthorizedError,
+  type PlexUnauthorizedReason
+} from "../PlexError.js"
+import { parseXmlErrors } from "./xml.js"
+
+/** Failing paths such as `"id"` or `"subscription.status"`, never the values. */
+export const issuePaths = (error: ParseResult.ParseError): ReadonlyArray<string> => [
+  ...new Set(
+    ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.path.map(String).join(".") || "(root)")
+  )
+]
+
+/** Which kind of call answered: 1001 is a wrong password on sign-in but a bad token elsewhere. */
+export type Call = "signIn" | "token"
+
+type BodyKind = "json" | "xml" | "other"
+
+export const bodyKind = (contentType: string | undefined): BodyKind => {
+  if (contentType === undefined || contentType === "") return "json" // plex.tv always names it; be lenient
+  const type = contentType.split(";")[0]!.trim().toLowerCase()
+  if (type === "application/json" || type.endsWith("+json")) return "json"
+  if (type.endsWith("/xml") || type.endsWith("+xml")) return "xml"
+  return "other"
+}
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+const maxErrors = 20
+const maxMessage = 300
+
+const toInt = (u: unknown): number | undefined => {
+  const n = typeof u === "string" && u.trim() !== "" ? Number(u) : u
+  return typeof n === "number" && Number.isInteger(n) ? n : undefined
+}
+
+const apiError = (u: { readonly code?: unknown; readonly message?: unknown; readonly status?: unknown }) => {
+  const code = toInt(u.code)
+  const status = toInt(u.status)
+  const message = typeof u.message === "string" ? u.message.slice(0, maxMessage) : undefined
+  return PlexApiError.make({
+    ...(code === undefined ? {} : { code }),
+    ...(message === undefined ? {} : { message }),
+    ...(status === undefined ? {} : { status })
+  })
+}
+
+/**
+ * plex.tv's `errors` list from a failure body, JSON or XML. Anything else (an HTML page from a
+ * proxy, an empty or broken body) gives `[]`: the status alone still classifies the failure.
+ */
+export const parseErrors = (contentType: string | undefined, text: string): ReadonlyArray<PlexApiError> => {
+  switch (bodyKind(contentType)) {
+    case "json": {
+      const body = Option.getOrUndefined(parseJson(text))
+      const list = typeof body === "object" && body !== null && "errors" in body ? body.errors : undefined
+      if (!Array.isArray(list)) return []
+      return list.slice(0, maxErrors).flatMap((entry: unknown) =>
+        typeof entry === "object" && entry !== null ? [apiError(entry)] : []
+      )
+    }
+    case "xml":
+      return parseXmlErrors(text, maxErrors).map(apiError)
+    case "other":
+      return []
+  }
+}
+
+export const unauthorizedReason = (call: Call, errors: ReadonlyArray<PlexApiError>): PlexUnauthorizedReason => {
+  for (const { code } of errors) {
+    switch (code) {
+      case 1029:
+        return "VerificationRequired"
+      case 1028:
+        return "InvalidVerificationCode"
+      case 1031:
+        return "Throttled"
+      case 1001:
+        return call === "signIn" ? "InvalidCredentials" : "InvalidToken"
+    }
+  }
+  return "Unknown"
+}
+
+/** `Retry-After` as seconds or an HTTP date, relative to `now`; never negative. */
+export const parseRetryAfter = (value: string | undefined, now: number): Option.Option<Duration.Duration> => {
+  if (value === undefined) return Option.none()
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Option.some(Duration.seconds(Number(trimmed)))
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return Option.none()
+  return Option.some(Duration.millis(Math.max(0, date - now)))
+}
+
+/** The connection broke while the body was read. */
+const bodyLost = new PlexTransportError({ reason: "Transport (body cut off)" })
+
+const readText = (response: HttpClientResponse.HttpClientResponse) => response.text
+
+/** Turns a failure status into its tagged error, reading the `errors` list leniently. */
+export type StatusError = PlexBadRequestError | PlexUnauthorizedError | PlexRateLimitError | PlexHttpError
+
+export const statusError = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<never, StatusError> =>
+  Effect.flatMap(
+    Effect.orElseSucceed(readText(response), () => ""),
+    (text): Effect.Effect<never, StatusError> => {
+      const status = response.status
+      const errors = parseErrors(response.headers["content-type"], text)
+      switch (status) {
+        case 400:
+          return Effect.fail(new PlexBadRequestError({ status, errors }))
+        case 401:
+          return Effect.fail(new PlexUnauthorizedError({ status, errors, reason: unauthorizedReason(call, errors) }))
+        case 422:
+        case 498:
+          return Effect.fail(
+            new PlexUnauthorizedError({
+              status,
+              errors,
+              reason: call === "signIn" ? unauthorizedReason(call, errors) : "InvalidToken"
+            })
+          )
+        case 429:
+          return Effect.map(Clock.currentTimeMillis, (now) =>
+            new PlexRateLimitError({ retryAfter: parseRetryAfter(response.headers["retry-after"], now) })
+          ).pipe(Effect.flip)
+        default:
+          return Effect.fail(new PlexHttpError({ status, errors }))
+      }
+    }
+  )
+
+/**
+ * A decoder for the body of a success, compiled once: JSON only (an HTML or XML body is a
+ * `PlexDecodeError` at `(body)`), decode failures reduced to their paths.
+ */
+export const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+  return (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, PlexDecodeError | PlexTransportError> => {
+    if (bodyKind(response.headers["content-type"]) !== "json") {
+      return Effect.zipRight(Effect.ignore(readText(response)), Effect.fail(new PlexDecodeError({ paths: ["(body)"] })))
+    }
+    return Effect.flatMap(
+      Effect.mapError(readText(response), () => bodyLost),
+      (text) => {
+        const json = parseJson(text)
+        if (Option.isNone(json)) return Effect.fail(new PlexDecodeError({ paths: ["(body)"] }))
+        const result = decode(json.value)
+        return result._tag === "Right"
+          ? Effect.succeed(result.right)
+          : Effect.fail(new PlexDecodeError({ paths: issuePaths(result.left) }))
+      }
+    )
+  }
+}
+
+/** One response: a success decoded with `decode`, anything else its tagged error. */
+export const handleResponse = <A>(
+  call: Call,
+  decode: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, PlexDecodeError | PlexTransportError>
+) =>
+(
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<A, PlexDecodeError | PlexTransportError | StatusError> =>
+  response.status >= 200 && response.status < 300 ? decode(response) : statusError(call, response)

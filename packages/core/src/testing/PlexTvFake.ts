@@ -1,0 +1,135 @@
+/**
+ * @since 0.1.0
+ */
+import type * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import type { FakeRequest, FakeResponse, FakeToken, PlexTvOptions, PlexTvSettings, PlexTvState } from "./PlexTvModel.js"
+import { PlexTvModel } from "./PlexTvModel.js"
+
+/**
+ * Control of a running fake plex.tv: answer requests, look at its state, change it.
+ *
+ * @since 0.1.0
+ * @category testing
+ * @example
+ * import { PlexTvFake } from "@effect-plex/core/testing"
+ * import * as Effect from "effect/Effect"
+ *
+ * const attempts = Effect.flatMap(PlexTvFake, (fake) => fake.signInAttempts)
+ */
+export interface PlexTvFakeService {
+  /** Answers one request, at the time of the Effect `Clock` (so `TestClock` drives it). */
+  readonly handle: (request: FakeRequest) => Effect.Effect<FakeResponse>
+  readonly state: Effect.Effect<PlexTvState>
+  /** Applies a pure change to the state, such as `PlexTvModel.revokeToken`. */
+  readonly update: (f: (state: PlexTvState) => PlexTvState) => Effect.Effect<void>
+  readonly configure: (settings: Partial<PlexTvSettings>) => Effect.Effect<void>
+  /** Every sign-in request that reached plex.tv: proves a sign-in was not retried. */
+  readonly signInAttempts: Effect.Effect<number>
+  readonly requests: Effect.Effect<PlexTvState["log"]>
+  readonly token: (token: string) => Effect.Effect<FakeToken | undefined>
+  readonly revokeToken: (token: string) => Effect.Effect<void>
+}
+
+const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
+  Effect.map(Ref.make(PlexTvModel.make(options)), (ref) => {
+    const update = (f: (state: PlexTvState) => PlexTvState) => Ref.update(ref, f)
+    return {
+      handle: (request) =>
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now))
+        ),
+      state: Ref.get(ref),
+      update,
+      configure: (settings) => update((state) => PlexTvModel.configure(state, settings)),
+      signInAttempts: Effect.map(Ref.get(ref), (state) => state.signInAttempts),
+      requests: Effect.map(Ref.get(ref), (state) => state.log),
+      token: (token) => Effect.map(Ref.get(ref), (state) => state.tokens[token]),
+      revokeToken: (token) => update((state) => PlexTvModel.revokeToken(state, token))
+    }
+  })
+
+const decoder = new TextDecoder()
+
+const bodyText = (body: HttpBody.HttpBody): string => {
+  switch (body._tag) {
+    case "Uint8Array":
+      return decoder.decode(body.body)
+    case "Raw":
+      return typeof body.body === "string" ? body.body : ""
+    default:
+      return ""
+  }
+}
+
+/** An `HttpClient` whose every request is answered by the fake, in memory. */
+const client = (fake: PlexTvFakeService): HttpClient.HttpClient =>
+  HttpClient.make((request, url) => {
+    const headers: Record<string, string> = { ...request.headers }
+    if (request.body._tag !== "Empty" && request.body.contentType !== undefined && headers["content-type"] === undefined) {
+      headers["content-type"] = request.body.contentType
+    }
+    return Effect.map(
+      fake.handle({ method: request.method, url: url.pathname + url.search, headers, body: bodyText(request.body) }),
+      (response) =>
+        HttpClientResponse.fromWeb(
+          request,
+          new Response(response.status === 204 || response.body === "" ? null : response.body, {
+            status: response.status,
+            headers: response.headers
+          })
+        )
+    )
+  })
+
+/**
+ * An in-memory plex.tv for tests: the accounts you describe, sign-in with its failures and
+ * lockout, `/api/v2/user` with valid, unknown, signed-out and revoked tokens, XML when `Accept` is
+ * not JSON, 400/1000 without a client identifier, and 429 past a rate limit. Its behaviour is
+ * {@link PlexTvModel}, the same as `PlexTvServer` serves over HTTP.
+ *
+ * @since 0.1.0
+ * @category testing
+ * @example
+ * import { PasswordCredentials, PlexAuth, PlexConfig } from "@effect-plex/core"
+ * import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const TestLayer = PlexAuth.layer.pipe(
+ *   Layer.provideMerge(PlexTvFake.layer({ accounts: [FakeAccount.owner] })),
+ *   Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "test-client" } }))
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const auth = yield* PlexAuth
+ *   const user = yield* auth.signIn(
+ *     PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })
+ *   )
+ *   const fake = yield* PlexTvFake
+ *   return { user: user.username, attempts: yield* fake.signInAttempts }
+ * }).pipe(Effect.provide(TestLayer))
+ */
+export class PlexTvFake extends Context.Tag("@effect-plex/core/testing/PlexTvFake")<PlexTvFake, PlexTvFakeService>() {
+  /** A fake from options, for front doors of your own. */
+  static readonly make = make
+
+  /** Only the fake (no `HttpClient`): what `PlexTvServer` serves over HTTP. */
+  static readonly layerModel = (options: PlexTvOptions): Layer.Layer<PlexTvFake> =>
+    Layer.effect(PlexTvFake, make(options))
+
+  /** The fake and an `HttpClient` answered by it, in memory. */
+  static readonly layer = (options: PlexTvOptions): Layer.Layer<PlexTvFake | HttpClient.HttpClient> =>
+    Layer.effectContext(
+      Effect.map(make(options), (fake) =>
+        Context.make(PlexTvFake, fake).pipe(Context.add(HttpClient.HttpClient, client(fake))))
+    )
+}
