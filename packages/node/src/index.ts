@@ -1,0 +1,8 @@
+/**
+ * The Node runtime of effect-plex: undici, configuration from the environment, a stable client
+ * identifier.
+ *
+ * @since 0.1.0
+ */
+export { ClientIdentifier } from "./ClientIdentifier.js"
+export { PlexNode } from "./PlexNode.js"

@@ -1,0 +1,161 @@
+/**
+ * @since 0.1.0
+ */
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import * as Http from "node:http"
+import type * as Net from "node:net"
+import { PlexConfig, type PlexConfigOptions } from "@effect-plex/core"
+import { PlexTvFake, type PlexTvFakeService, type PlexTvOptions } from "@effect-plex/core/testing"
+
+/**
+ * A running local plex.tv: where it listens.
+ *
+ * @since 0.1.0
+ * @category testing
+ * @example
+ * import { PlexTvServer } from "@effect-plex/node/testing"
+ * import * as Effect from "effect/Effect"
+ *
+ * const baseUrl = Effect.map(PlexTvServer, (server) => server.baseUrl)
+ */
+export interface PlexTvServerService {
+  /** Such as `http://127.0.0.1:40123`. */
+  readonly baseUrl: string
+  readonly port: number
+  /** Open client connections right now (tests check that none leak). */
+  readonly openConnections: Effect.Effect<number>
+}
+
+const headersOf = (request: Http.IncomingMessage): Record<string, string> => {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value
+  }
+  return headers
+}
+
+const MAX_BODY = 1024 * 1024
+
+const serve = (fake: PlexTvFakeService, port: number) =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const run = Runtime.runPromise(runtime)
+    const sockets = new Set<Net.Socket>()
+
+    const server = Http.createServer((request, response) => {
+      const chunks: Array<Buffer> = []
+      let size = 0
+      request.on("data", (chunk: Buffer) => {
+        size += chunk.length
+        if (size > MAX_BODY) {
+          response.writeHead(413).end()
+          request.destroy()
+          return
+        }
+        chunks.push(chunk)
+      })
+      request.on("end", () => {
+        run(fake.handle({
+          method: request.method ?? "GET",
+          url: request.url ?? "/",
+          headers: headersOf(request),
+          body: Buffer.concat(chunks).toString("utf8")
+        })).then(
+          (answer) => {
+            response.writeHead(answer.status, answer.headers)
+            response.end(answer.status === 204 ? undefined : answer.body)
+          },
+          () => {
+            response.writeHead(500).end()
+          }
+        )
+      })
+    })
+    server.keepAliveTimeout = 5_000
+    server.on("connection", (socket) => {
+      sockets.add(socket)
+      socket.on("close", () => sockets.delete(socket))
+    })
+
+    yield* Effect.async<void, Error>((resume) => {
+      const onError = (error: Error) => resume(Effect.fail(error))
+      server.once("error", onError)
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", onError)
+        resume(Effect.void)
+      })
+    }).pipe(Effect.orDie)
+
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        server.closeAllConnections()
+      })
+    )
+
+    const address = server.address() as Net.AddressInfo
+    return {
+      baseUrl: `http://127.0.0.1:${address.port}`,
+      port: address.port,
+      openConnections: Effect.sync(() => sockets.size)
+    } satisfies PlexTvServerService
+  })
+
+/**
+ * The fake plex.tv of `@effect-plex/core/testing`, served over real HTTP on 127.0.0.1 with an
+ * OS-assigned port: the same model, so it answers exactly as the in-memory `PlexTvFake`. For
+ * integration tests over a real HTTP client, and for the offline demo (`pnpm fake-plex` runs it
+ * on its own).
+ *
+ * @since 0.1.0
+ * @category testing
+ * @example
+ * import { PlexAuth, PlexConfig } from "@effect-plex/core"
+ * import { FakeAccount } from "@effect-plex/core/testing"
+ * import { PlexNode } from "@effect-plex/node"
+ * import { PlexTvServer } from "@effect-plex/node/testing"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const ServerLive = PlexTvServer.layer({ accounts: [FakeAccount.owner] })
+ * const AuthLive = PlexAuth.layer.pipe(
+ *   Layer.provide(PlexTvServer.layerConfig({ clientIdentifier: "integration-test" })),
+ *   Layer.provide(PlexNode.layerHttpClient),
+ *   Layer.provideMerge(ServerLive)
+ * )
+ *
+ * const program = Effect.flatMap(PlexAuth, (auth) => auth.getTokenDetails(Redacted.make("FAKEtokenOwner000001"))).pipe(
+ *   Effect.provide(AuthLive)
+ * )
+ */
+export class PlexTvServer extends Context.Tag("@effect-plex/node/testing/PlexTvServer")<
+  PlexTvServer,
+  PlexTvServerService
+>() {
+  /** Serves an existing fake (from context) on `port` (default 0: any free port). */
+  static readonly layerWith = (options?: { readonly port?: number | undefined }): Layer.Layer<
+    PlexTvServer,
+    never,
+    PlexTvFake
+  > => Layer.scoped(PlexTvServer, Effect.flatMap(PlexTvFake, (fake) => serve(fake, options?.port ?? 0)))
+
+  /** A new fake from options, served; provides the fake too, to control it from tests. */
+  static readonly layer = (
+    options: PlexTvOptions & { readonly port?: number | undefined }
+  ): Layer.Layer<PlexTvServer | PlexTvFake> =>
+    PlexTvServer.layerWith(options).pipe(Layer.provideMerge(PlexTvFake.layerModel(options)))
+
+  /** A `PlexConfig` whose base URL is this server's. */
+  static readonly layerConfig = (
+    client: PlexConfigOptions["client"],
+    options?: Omit<PlexConfigOptions, "client" | "baseUrl">
+  ): Layer.Layer<PlexConfig, ConfigError.ConfigError, PlexTvServer> =>
+    Layer.unwrapEffect(
+      Effect.map(PlexTvServer, (server) => PlexConfig.layer({ ...options, client, baseUrl: server.baseUrl }))
+    )
+}

@@ -1,0 +1,6 @@
+/**
+ * Test support for Node: the fake plex.tv over real HTTP.
+ *
+ * @since 0.1.0
+ */
+export { PlexTvServer, type PlexTvServerService } from "./PlexTvServer.js"
