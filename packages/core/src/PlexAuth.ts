@@ -7,8 +7,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { attempt, configureClient, retryPolicy } from "./internal/request.js"
-import { bodyDecoder, handleResponse } from "./internal/response.js"
+import { makePlexHttp, withToken } from "./internal/client.js"
+import { bodyDecoder, ignoreBody } from "./internal/response.js"
 import type { PasswordCredentials } from "./PasswordCredentials.js"
 import { PlexConfig } from "./PlexConfig.js"
 import type {
@@ -23,7 +23,7 @@ import type {
 import { PlexUser } from "./PlexUser.js"
 
 /**
- * What a call that reads an account can fail with.
+ * What a `PlexAuth` call can fail with.
  *
  * @since 0.1.0
  * @category errors
@@ -68,13 +68,21 @@ export interface PlexAuthService {
    * `InvalidToken` means the token is dead; any other failure says nothing about the token.
    */
   readonly getTokenDetails: (token: Redacted.Redacted<string>) => Effect.Effect<PlexUser, PlexAuthError>
+  /**
+   * `DELETE /api/v2/users/signout`: invalidates the token on plex.tv. Never retried
+   * automatically.
+   */
+  readonly signOut: (token: Redacted.Redacted<string>) => Effect.Effect<void, PlexAuthError>
+  /**
+   * `GET /api/v2/ping`: keeps a token alive (long-running apps ping about once a day). Any 2xx
+   * means alive. Retried like `getTokenDetails`.
+   */
+  readonly ping: (token: Redacted.Redacted<string>) => Effect.Effect<void, PlexAuthError>
 }
 
 const make: Effect.Effect<PlexAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
-  const config = yield* PlexConfig
-  const client = configureClient(yield* HttpClient.HttpClient, config)
+  const http = yield* makePlexHttp
   const decodeUser = bodyDecoder(PlexUser)
-  const retry = retryPolicy(config.retry)
 
   const signIn = Effect.fn("PlexAuth.signIn")(function*(credentials: PasswordCredentials) {
     yield* Effect.annotateCurrentSpan("plex.endpoint", "POST /api/v2/users/signin")
@@ -86,20 +94,28 @@ const make: Effect.Effect<PlexAuthService, never, HttpClient.HttpClient | PlexCo
         rememberMe: credentials.rememberMe
       })
     )
-    return yield* attempt(client, config.timeout, request, handleResponse("signIn", decodeUser)) // never retried
+    return yield* http.execute(request, { call: "signIn", decode: decodeUser, idempotent: false })
   })
 
   const getTokenDetails = Effect.fn("PlexAuth.getTokenDetails")(function*(token: Redacted.Redacted<string>) {
     yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/user")
-    const request = HttpClientRequest.get("/api/v2/user").pipe(
-      HttpClientRequest.setHeader("X-Plex-Token", Redacted.value(token))
-    )
-    return yield* attempt(client, config.timeout, request, handleResponse("token", decodeUser)).pipe(
-      Effect.retry(retry)
-    )
+    const request = HttpClientRequest.get("/api/v2/user").pipe(withToken(token))
+    return yield* http.execute(request, { call: "token", decode: decodeUser, idempotent: true })
   })
 
-  return { signIn, getTokenDetails }
+  const signOut = Effect.fn("PlexAuth.signOut")(function*(token: Redacted.Redacted<string>) {
+    yield* Effect.annotateCurrentSpan("plex.endpoint", "DELETE /api/v2/users/signout")
+    const request = HttpClientRequest.del("/api/v2/users/signout").pipe(withToken(token))
+    return yield* http.execute(request, { call: "token", decode: ignoreBody, idempotent: false })
+  })
+
+  const ping = Effect.fn("PlexAuth.ping")(function*(token: Redacted.Redacted<string>) {
+    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/ping")
+    const request = HttpClientRequest.get("/api/v2/ping").pipe(withToken(token))
+    return yield* http.execute(request, { call: "token", decode: ignoreBody, idempotent: true })
+  })
+
+  return { signIn, getTokenDetails, signOut, ping }
 })
 
 /**

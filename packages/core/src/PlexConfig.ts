@@ -12,6 +12,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { PlexClientInfo } from "./PlexClientInfo.js"
 
+const DEFAULT_BASE_URL = "https://plex.tv"
+const DEFAULT_CLIENTS_BASE_URL = "https://clients.plex.tv"
+
 const BaseUrl = Schema.String.pipe(
   Schema.filter((s) => {
     if (!URL.canParse(s)) return "must be an absolute http(s) URL, such as https://plex.tv"
@@ -57,7 +60,8 @@ const RetryOptions = Schema.Struct({
 })
 
 const Options = Schema.Struct({
-  baseUrl: Schema.optionalWith(BaseUrl, { default: () => "https://plex.tv" }),
+  baseUrl: Schema.optionalWith(BaseUrl, { default: () => DEFAULT_BASE_URL }),
+  clientsBaseUrl: Schema.optional(BaseUrl),
   client: PlexClientInfo,
   timeout: Schema.optionalWith(Positive, { default: () => Duration.seconds(10) }),
   retry: Schema.optionalWith(RetryOptions, { default: () => ({ times: 3, base: Duration.millis(250), cap: Duration.seconds(10) }) })
@@ -67,6 +71,8 @@ const Options = Schema.Struct({
  * The plain options {@link PlexConfig.layer} takes. Only `client.clientIdentifier` is required.
  *
  * - `baseUrl`: default `https://plex.tv`.
+ * - `clientsBaseUrl`: the host of the resources and JWT endpoints; default `https://clients.plex.tv`
+ *   when `baseUrl` is the default, otherwise `baseUrl` (a local or proxied plex.tv serves both).
  * - `timeout`: per attempt, default 10 seconds.
  * - `retry`: for idempotent calls only; `times` (default 3), exponential backoff from `base`
  *   (default 250 ms) with jitter, each wait at most `cap` (default 10 s) unless plex.tv's
@@ -100,6 +106,8 @@ export type PlexConfigOptions = Schema.Schema.Encoded<typeof Options>
 export interface PlexConfigService {
   /** Without a trailing slash, such as `https://plex.tv`. */
   readonly baseUrl: string
+  /** The host of the resources and JWT endpoints, such as `https://clients.plex.tv`. */
+  readonly clientsBaseUrl: string
   readonly client: PlexClientInfo
   /** How long one attempt may take, body included. */
   readonly timeout: Duration.Duration
@@ -133,6 +141,7 @@ const clientFromEnv = {
 
 const optionsFromEnv = Config.all({
   baseUrl: optional(Config.string("PLEX_BASE_URL")),
+  clientsBaseUrl: optional(Config.string("PLEX_CLIENTS_BASE_URL")),
   timeout: optional(Config.duration("PLEX_TIMEOUT")),
   client: Config.all(clientFromEnv)
 })
@@ -142,9 +151,14 @@ const defined = (record: object): object =>
   Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
 
 const make = (options: unknown): Effect.Effect<PlexConfigService, ConfigError.ConfigError> =>
-  Effect.mapError(
-    decodeOptions(options),
-    (error) => ConfigError.InvalidData(["PlexConfig"], `invalid plex.tv configuration: ${describeIssues(error)}`)
+  decodeOptions(options).pipe(
+    Effect.mapError((error) =>
+      ConfigError.InvalidData(["PlexConfig"], `invalid plex.tv configuration: ${describeIssues(error)}`)
+    ),
+    Effect.map(({ clientsBaseUrl, ...config }) => ({
+      ...config,
+      clientsBaseUrl: clientsBaseUrl ?? (config.baseUrl === DEFAULT_BASE_URL ? DEFAULT_CLIENTS_BASE_URL : config.baseUrl)
+    }))
   )
 
 /**
@@ -194,7 +208,8 @@ export class PlexConfig extends Context.Tag("@effect-plex/core/PlexConfig")<Plex
    * Reads the configuration through Effect `Config` (by default from the environment):
    * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT`, `PLEX_VERSION`, `PLEX_PLATFORM`,
    * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_MODEL`, `PLEX_DEVICE_VENDOR`, `PLEX_DEVICE_NAME`,
-   * `PLEX_MARKETPLACE`, `PLEX_BASE_URL` and `PLEX_TIMEOUT` (such as `"5 seconds"`).
+   * `PLEX_MARKETPLACE`, `PLEX_BASE_URL`, `PLEX_CLIENTS_BASE_URL` and `PLEX_TIMEOUT` (such as
+   * `"5 seconds"`).
    */
   static readonly layerConfig: Layer.Layer<PlexConfig, ConfigError.ConfigError> = PlexConfig.layerConfigWith(
     Config.string("PLEX_CLIENT_IDENTIFIER")

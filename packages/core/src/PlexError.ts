@@ -254,6 +254,115 @@ export class PlexDecodeError
 }
 
 /**
+ * The PIN is unknown or has expired (404, code 1020), or its `expiresAt` passed while waiting:
+ * create a new PIN.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexPinExpiredError } from "@effect-plex/core"
+ *
+ * const error = new PlexPinExpiredError({ pinId: 900000001 })
+ * console.log(error.message) // "PIN 900000001 expired or is unknown: create a new one"
+ */
+export class PlexPinExpiredError
+  extends Schema.TaggedError<PlexPinExpiredError>("@effect-plex/core/PlexPinExpiredError")("PlexPinExpiredError", {
+    pinId: Schema.Int
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `PIN ${this.pinId} expired or is unknown: create a new one`
+  }
+}
+
+/**
+ * Switching to a protected Home user needs that user's Home PIN, and it was missing or wrong
+ * (403, code 1041).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexHomePinRequiredError } from "@effect-plex/core"
+ *
+ * const error = new PlexHomePinRequiredError({ status: 403, errors: [] })
+ * console.log(error.message) // "a valid Home PIN is required to switch to this user (HTTP 403)"
+ */
+export class PlexHomePinRequiredError
+  extends Schema.TaggedError<PlexHomePinRequiredError>("@effect-plex/core/PlexHomePinRequiredError")(
+    "PlexHomePinRequiredError",
+    statusFields
+  )
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `a valid Home PIN is required to switch to this user (${describe(this)})`
+  }
+}
+
+/**
+ * Why plex.tv refused a device key or a device JWT.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexJwtRejectedReason } from "@effect-plex/core"
+ * import * as Schema from "effect/Schema"
+ *
+ * console.log(Schema.is(PlexJwtRejectedReason)("InvalidSignature")) // true
+ */
+export const PlexJwtRejectedReason = Schema.Literal(
+  "InvalidSignature",
+  "KeyInUse",
+  "InvalidNonce",
+  "Unknown"
+)
+
+/**
+ * The type of {@link PlexJwtRejectedReason}.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexJwtRejectedReason } from "@effect-plex/core"
+ *
+ * const reason: PlexJwtRejectedReason = "KeyInUse"
+ * console.log(reason)
+ */
+export type PlexJwtRejectedReason = typeof PlexJwtRejectedReason.Type
+
+/**
+ * plex.tv refused a device key or a device JWT (422): the signature did not verify against the
+ * registered key (`InvalidSignature`: register the key again), the key is registered to another
+ * device (`KeyInUse`: make a new key), or the nonce was stale or reused (`InvalidNonce`).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexJwtRejectedError } from "@effect-plex/core"
+ *
+ * const error = new PlexJwtRejectedError({ status: 422, errors: [], reason: "InvalidSignature" })
+ * console.log(error.message) // "plex.tv rejected the device key or JWT: InvalidSignature (HTTP 422)"
+ */
+export class PlexJwtRejectedError
+  extends Schema.TaggedError<PlexJwtRejectedError>("@effect-plex/core/PlexJwtRejectedError")(
+    "PlexJwtRejectedError",
+    { ...statusFields, reason: PlexJwtRejectedReason }
+  )
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `plex.tv rejected the device key or JWT: ${this.reason} (${describe(this)})`
+  }
+}
+
+/**
  * Every failure a plex.tv call can end in.
  *
  * @since 0.1.0
@@ -272,18 +381,25 @@ export type PlexError =
   | PlexTransportError
   | PlexTimeoutError
   | PlexDecodeError
-
-const tags: ReadonlySet<string> = new Set([
-  "PlexBadRequestError",
-  "PlexUnauthorizedError",
-  "PlexRateLimitError",
-  "PlexHttpError",
-  "PlexTransportError",
-  "PlexTimeoutError",
-  "PlexDecodeError"
-])
+  | PlexPinExpiredError
+  | PlexHomePinRequiredError
+  | PlexJwtRejectedError
 
 const retryableStatuses: ReadonlySet<number> = new Set([502, 503, 504])
+
+/** Whether each kind of failure is worth another try of an idempotent call: one row per tag. */
+const retryable: { readonly [Tag in PlexError["_tag"]]: (error: Extract<PlexError, { _tag: Tag }>) => boolean } = {
+  PlexTransportError: () => true,
+  PlexTimeoutError: () => true,
+  PlexRateLimitError: () => true,
+  PlexHttpError: (error) => retryableStatuses.has(error.status),
+  PlexBadRequestError: () => false,
+  PlexUnauthorizedError: () => false,
+  PlexDecodeError: () => false,
+  PlexPinExpiredError: () => false,
+  PlexHomePinRequiredError: () => false,
+  PlexJwtRejectedError: () => false
+}
 
 /**
  * Helpers for {@link PlexError}.
@@ -305,18 +421,8 @@ export const PlexError = {
    * True for a failure worth another try of an idempotent call: no response, a timeout, 429, and
    * 502/503/504. False for everything plex.tv decided on purpose.
    */
-  isRetryable: (error: PlexError): boolean => {
-    switch (error._tag) {
-      case "PlexTransportError":
-      case "PlexTimeoutError":
-      case "PlexRateLimitError":
-        return true
-      case "PlexHttpError":
-        return retryableStatuses.has(error.status)
-      default:
-        return false
-    }
-  },
+  isRetryable: (error: PlexError): boolean => (retryable[error._tag] as (error: PlexError) => boolean)(error),
   /** True for any error of this library, whatever the call. */
-  is: (u: unknown): u is PlexError => Predicate.hasProperty(u, "_tag") && tags.has(u._tag as string)
+  is: (u: unknown): u is PlexError =>
+    Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && Object.hasOwn(retryable, u._tag)
 }

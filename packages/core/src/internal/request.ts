@@ -20,12 +20,16 @@ const redactPlexToken = Arr.append("x-plex-token")
  * every request; no trace headers sent to a third-party host; `X-Plex-Token` redacted in the HTTP
  * client's span attributes and in logs.
  */
-export const configureClient = (client: HttpClient.HttpClient, config: PlexConfigService): HttpClient.HttpClient => {
+export const configureClient = (
+  client: HttpClient.HttpClient,
+  config: PlexConfigService,
+  baseUrl: string
+): HttpClient.HttpClient => {
   const identity = clientHeaders(config.client)
   return client.pipe(
     HttpClient.mapRequest((request) =>
       request.pipe(
-        HttpClientRequest.prependUrl(config.baseUrl),
+        HttpClientRequest.prependUrl(baseUrl),
         HttpClientRequest.setHeaders(identity),
         HttpClientRequest.acceptJson
       )

@@ -9,7 +9,10 @@ import {
   PlexApiError,
   PlexBadRequestError,
   PlexDecodeError,
+  PlexHomePinRequiredError,
   PlexHttpError,
+  PlexJwtRejectedError,
+  PlexPinExpiredError,
   PlexRateLimitError,
   PlexTransportError,
   PlexUnauthorizedError,
@@ -24,8 +27,22 @@ export const issuePaths = (error: ParseResult.ParseError): ReadonlyArray<string>
   )
 ]
 
-/** Which kind of call answered: 1001 is a wrong password on sign-in but a bad token elsewhere. */
-export type Call = "signIn" | "token"
+/**
+ * Which kind of call answered, for the statuses whose meaning depends on it: 1001 is a wrong
+ * password on sign-in but a bad token elsewhere; 404 on a PIN means it expired; 422 means a revoked
+ * token on token calls but a refused key or JWT on the JWT endpoints.
+ */
+export type Call = "signIn" | "token" | "home" | "jwtKey" | "jwtExchange" | { readonly pin: number }
+
+/** The status errors any call can end in. */
+export type CommonStatusError = PlexBadRequestError | PlexUnauthorizedError | PlexRateLimitError | PlexHttpError
+
+/** The status errors a kind of call can end in: the common ones plus its own. */
+export type StatusErrorOf<C extends Call> =
+  | CommonStatusError
+  | (C extends { readonly pin: number } ? PlexPinExpiredError : never)
+  | (C extends "home" ? PlexHomePinRequiredError : never)
+  | (C extends "jwtKey" | "jwtExchange" ? PlexJwtRejectedError : never)
 
 type BodyKind = "json" | "xml" | "other"
 
@@ -117,12 +134,28 @@ const bodyLost = new PlexTransportError({ reason: "Transport (body cut off)" })
 const readText = (response: HttpClientResponse.HttpClientResponse) => response.text
 
 /** Turns a failure status into its tagged error, reading the `errors` list leniently. */
-export type StatusError = PlexBadRequestError | PlexUnauthorizedError | PlexRateLimitError | PlexHttpError
+export type StatusError =
+  | PlexBadRequestError
+  | PlexUnauthorizedError
+  | PlexRateLimitError
+  | PlexHttpError
+  | PlexPinExpiredError
+  | PlexHomePinRequiredError
+  | PlexJwtRejectedError
 
-export const statusError = (
-  call: Call,
+const hasCode = (errors: ReadonlyArray<PlexApiError>, code: number) => errors.some((error) => error.code === code)
+
+const jwtReason = (call: Call, errors: ReadonlyArray<PlexApiError>): PlexJwtRejectedError["reason"] => {
+  if (errors.some((error) => /nonce/i.test(error.message ?? ""))) return "InvalidNonce"
+  if (call === "jwtKey") return "KeyInUse"
+  return call === "jwtExchange" ? "InvalidSignature" : "Unknown"
+}
+
+export const statusError = <C extends Call>(
+  call: C,
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<never, StatusError> =>
+): Effect.Effect<never, StatusErrorOf<C>> =>
+  // the call decides which errors can occur (a PIN error only for PIN calls, …): see StatusErrorOf
   Effect.flatMap(
     Effect.orElseSucceed(readText(response), () => ""),
     (text): Effect.Effect<never, StatusError> => {
@@ -133,15 +166,28 @@ export const statusError = (
           return Effect.fail(new PlexBadRequestError({ status, errors }))
         case 401:
           return Effect.fail(new PlexUnauthorizedError({ status, errors, reason: unauthorizedReason(call, errors) }))
-        case 422:
-        case 498:
+        case 403:
           return Effect.fail(
-            new PlexUnauthorizedError({
-              status,
-              errors,
-              reason: call === "signIn" ? unauthorizedReason(call, errors) : "InvalidToken"
-            })
+            call === "home" && hasCode(errors, 1041)
+              ? new PlexHomePinRequiredError({ status, errors })
+              : new PlexHttpError({ status, errors })
           )
+        case 404:
+          return Effect.fail(
+            typeof call === "object" ? new PlexPinExpiredError({ pinId: call.pin }) : new PlexHttpError({ status, errors })
+          )
+        case 422:
+          return Effect.fail(
+            call === "jwtKey" || call === "jwtExchange"
+              ? new PlexJwtRejectedError({ status, errors, reason: jwtReason(call, errors) })
+              : new PlexUnauthorizedError({
+                status,
+                errors,
+                reason: call === "signIn" ? unauthorizedReason(call, errors) : "InvalidToken"
+              })
+          )
+        case 498:
+          return Effect.fail(new PlexUnauthorizedError({ status, errors, reason: "InvalidToken" }))
         case 429:
           return Effect.map(Clock.currentTimeMillis, (now) =>
             new PlexRateLimitError({ retryAfter: parseRetryAfter(response.headers["retry-after"], now) })
@@ -150,7 +196,7 @@ export const statusError = (
           return Effect.fail(new PlexHttpError({ status, errors }))
       }
     }
-  )
+  ) as Effect.Effect<never, StatusErrorOf<C>>
 
 /**
  * A decoder for the body of a success, compiled once: JSON only (an HTML or XML body is a
@@ -176,12 +222,16 @@ export const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
   }
 }
 
+/** A success whose body does not matter (204, `{"pong":true}`): read and dropped. */
+export const ignoreBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  Effect.ignore(readText(response))
+
 /** One response: a success decoded with `decode`, anything else its tagged error. */
-export const handleResponse = <A>(
-  call: Call,
-  decode: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, PlexDecodeError | PlexTransportError>
+export const handleResponse = <A, E, C extends Call>(
+  call: C,
+  decode: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
 ) =>
 (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<A, PlexDecodeError | PlexTransportError | StatusError> =>
+): Effect.Effect<A, E | StatusErrorOf<C>> =>
   response.status >= 200 && response.status < 300 ? decode(response) : statusError(call, response)
