@@ -7,6 +7,19 @@
  * @since 0.1.0
  */
 import type { FakeAccount } from "./FakeAccount.js"
+import { apiErrors, errorResponse, toXml } from "./internal/bodies.js"
+import { matchPath, type Route } from "./internal/route.js"
+import { accountRoutes } from "./internal/routes/account.js"
+import { homeRoutes, type HomeOptions, type HomeState, initialHome } from "./internal/routes/home.js"
+import { initialJwt, type JwtOptions, type JwtState, jwtRoutes } from "./internal/routes/jwt.js"
+import { initialPins, pinRoutes, type PinsOptions, type PinsState } from "./internal/routes/pins.js"
+import {
+  initialResources,
+  resourceRoutes,
+  type ResourcesOptions,
+  type ResourcesState
+} from "./internal/routes/resources.js"
+import { issueToken, setTokenState } from "./internal/tokens.js"
 
 /**
  * A request as the model sees it: header names in lower case, the body as text.
@@ -98,6 +111,10 @@ export interface FakeToken {
   /** The client identifier that obtained it: one device entry on the account. */
   readonly clientIdentifier: string
   readonly state: "active" | "revoked" | "signedOut"
+  /** A classic token, or a Plex JWT issued by the JWT exchange. */
+  readonly kind: "classic" | "jwt"
+  /** Unix millis after which it answers 498 (Plex JWTs). */
+  readonly expiresAt?: number | undefined
 }
 
 /**
@@ -142,6 +159,10 @@ export interface PlexTvState {
   readonly issued: number
   readonly windows: Readonly<Record<string, { readonly start: number; readonly count: number }>>
   readonly log: ReadonlyArray<FakeLogEntry>
+  readonly pins: PinsState
+  readonly jwt: JwtState
+  readonly resources: ResourcesState
+  readonly home: HomeState
 }
 
 /**
@@ -159,6 +180,10 @@ export interface PlexTvState {
 export interface PlexTvOptions {
   readonly accounts: ReadonlyArray<FakeAccount>
   readonly settings?: Partial<PlexTvSettings> | undefined
+  readonly pins?: PinsOptions | undefined
+  readonly jwt?: JwtOptions | undefined
+  readonly resources?: ResourcesOptions | undefined
+  readonly home?: HomeOptions | undefined
 }
 
 const defaultSettings: PlexTvSettings = {
@@ -172,162 +197,7 @@ const defaultSettings: PlexTvSettings = {
 
 const PRESET_CLIENT = "preset"
 
-// ---------------------------------------------------------------------------------------------
-// bodies
-
-interface ApiError {
-  readonly code: number
-  readonly message: string
-  readonly status?: number | undefined
-}
-
-const escapeXml = (value: string): string =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;" })[c]!)
-
-const wantsJson = (request: FakeRequest) => (request.headers.accept ?? "").toLowerCase().includes("application/json")
-
-const jsonType = "application/json; charset=utf-8"
-const xmlType = "text/xml; charset=utf-8"
-
-const singular: Record<string, string> = {
-  entitlements: "entitlement",
-  roles: "role",
-  features: "feature",
-  subscriptions: "subscription",
-  pastSubscriptions: "subscription",
-  services: "service",
-  providers: "provider",
-  settings: "setting",
-  trials: "trial",
-  defaultAudioLanguages: "language",
-  defaultSubtitleLanguages: "language",
-  mediaReviewsLanguages: "language"
-}
-
-/** Scalars as attributes, objects as child elements, lists as `<xs><x id="…"/></xs>`. */
-const toXml = (name: string, value: Readonly<Record<string, unknown>>, settings: PlexTvSettings): string => {
-  const attrs: Array<string> = []
-  const children: Array<string> = []
-  for (const [key, member] of Object.entries(value)) {
-    if (member === null || member === undefined) continue
-    if (Array.isArray(member)) {
-      const item = singular[key] ?? "item"
-      const items = member.map((entry) =>
-        typeof entry === "object" && entry !== null
-          ? toXml(item, entry as Record<string, unknown>, settings)
-          : `<${item} id="${escapeXml(String(entry))}"/>`
-      )
-      children.push(`<${key}>${items.join("")}</${key}>`)
-    } else if (typeof member === "object") {
-      children.push(toXml(key, member as Record<string, unknown>, settings))
-    } else if (typeof member === "boolean") {
-      attrs.push(`${key}="${settings.xmlBooleans === "numeric" ? (member ? "1" : "0") : String(member)}"`)
-    } else {
-      attrs.push(`${key}="${escapeXml(String(member))}"`)
-    }
-  }
-  const open = `<${name}${attrs.length > 0 ? " " + attrs.join(" ") : ""}`
-  return children.length === 0 ? `${open}/>` : `${open}>${children.join("")}</${name}>`
-}
-
-const xmlDocument = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`
-
-const ok = (
-  request: FakeRequest,
-  status: number,
-  element: string,
-  value: Readonly<Record<string, unknown>>,
-  settings: PlexTvSettings
-): FakeResponse =>
-  wantsJson(request)
-    ? { status, headers: { "content-type": jsonType }, body: JSON.stringify(value) }
-    : { status, headers: { "content-type": xmlType }, body: xmlDocument(toXml(element, value, settings)) }
-
-const errorResponse = (
-  request: FakeRequest,
-  status: number,
-  errors: ReadonlyArray<ApiError>,
-  headers: Readonly<Record<string, string>> = {}
-): FakeResponse =>
-  wantsJson(request)
-    ? { status, headers: { ...headers, "content-type": jsonType }, body: JSON.stringify({ errors }) }
-    : {
-      status,
-      headers: { ...headers, "content-type": xmlType },
-      body: xmlDocument(
-        `<errors>${
-          errors.map((e) =>
-            `<error code="${e.code}" message="${escapeXml(e.message)}"${
-              e.status === undefined ? "" : ` status="${e.status}"`
-            }/>`
-          ).join("")
-        }</errors>`
-      )
-    }
-
-const errors = {
-  missingClient: { code: 1000, message: "X-Plex-Client-Identifier is missing", status: 400 },
-  badRequest: { code: 1004, message: "Bad request: login and password are required", status: 400 },
-  unauthenticated: { code: 1001, message: "User could not be authenticated", status: 401 },
-  notFound: { code: 1002, message: "Not found", status: 404 },
-  rateLimited: { code: 1003, message: "API rate limit exceeded", status: 429 },
-  invalidCode: { code: 1028, message: "Invalid verification code", status: 401 },
-  codeRequired: { code: 1029, message: "Please enter the verification code", status: 401 },
-  throttled: { code: 1031, message: "Too many failed attempts, try again later", status: 401 }
-} satisfies Record<string, ApiError>
-
-const revokedResponse = (state: PlexTvState): FakeResponse =>
-  state.settings.revokedTokenBody === "xml"
-    ? { status: 422, headers: { "content-type": xmlType }, body: xmlDocument("<errors><error>Invalid token</error></errors>") }
-    : {
-      status: 422,
-      headers: { "content-type": jsonType },
-      body: JSON.stringify({ errors: [{ code: 422, message: "Invalid token", status: 422 }] })
-    }
-
-// ---------------------------------------------------------------------------------------------
-// state helpers
-
-const findAccount = (state: PlexTvState, login: string): FakeAccount | undefined => {
-  const wanted = login.toLowerCase()
-  return state.accounts.find((account) =>
-    account.password !== undefined &&
-    (account.username.toLowerCase() === wanted || account.email.toLowerCase() === wanted)
-  )
-}
-
-/** The account object as plex.tv sends it, with `authToken` set to the token that asked. */
-const userBody = (account: FakeAccount, token: string): Record<string, unknown> => ({
-  ...account.payload,
-  id: account.id,
-  uuid: account.uuid,
-  username: account.username,
-  email: account.email,
-  authToken: token
-})
-
-const issueToken = (
-  state: PlexTvState,
-  accountId: number,
-  clientIdentifier: string
-): readonly [token: string, state: PlexTvState] => {
-  const existing = Object.entries(state.tokens).find(([, record]) =>
-    record.accountId === accountId && record.clientIdentifier === clientIdentifier && record.state === "active"
-  )
-  if (existing !== undefined) return [existing[0], state]
-  const issued = state.issued + 1
-  const token = `FAKEsignin${String(issued).padStart(10, "0")}`
-  return [token, {
-    ...state,
-    issued,
-    tokens: { ...state.tokens, [token]: { accountId, clientIdentifier, state: "active" } }
-  }]
-}
-
-const setTokenState = (state: PlexTvState, token: string, tokenState: FakeToken["state"]): PlexTvState => {
-  const record = state.tokens[token]
-  return record === undefined ? state : { ...state, tokens: { ...state.tokens, [token]: { ...record, state: tokenState } } }
-}
+const routes: ReadonlyArray<Route> = [...accountRoutes, ...pinRoutes, ...jwtRoutes, ...resourceRoutes, ...homeRoutes]
 
 const tokenOf = (request: FakeRequest, query: URLSearchParams): { value: string | undefined; in: FakeLogEntry["tokenIn"] } => {
   const header = request.headers["x-plex-token"]
@@ -335,59 +205,6 @@ const tokenOf = (request: FakeRequest, query: URLSearchParams): { value: string 
   const param = query.get("X-Plex-Token")
   if (param !== null && param !== "") return { value: param, in: "query" }
   return { value: undefined, in: "none" }
-}
-
-// ---------------------------------------------------------------------------------------------
-// routes
-
-type Route = (
-  state: PlexTvState,
-  request: FakeRequest,
-  context: { readonly now: number; readonly clientIdentifier: string; readonly token: string | undefined }
-) => readonly [FakeResponse, PlexTvState]
-
-const signIn: Route = (state0, request, { clientIdentifier, now }) => {
-  const state = { ...state0, signInAttempts: state0.signInAttempts + 1 }
-  const form = new URLSearchParams(request.body)
-  const login = form.get("login")
-  const password = form.get("password")
-  if (login === null || login === "" || password === null || password === "") {
-    return [errorResponse(request, 400, [errors.badRequest]), state]
-  }
-  if (state.lockout.lockedUntil > now) return [errorResponse(request, 401, [errors.throttled]), state]
-  const fail = (error: ApiError): readonly [FakeResponse, PlexTvState] => {
-    const failures = state.lockout.failures + 1
-    const locked = failures >= state.settings.lockoutThreshold
-    return [errorResponse(request, 401, [error]), {
-      ...state,
-      lockout: { failures: locked ? 0 : failures, lockedUntil: locked ? now + state.settings.lockoutMillis : 0 }
-    }]
-  }
-  const account = findAccount(state, login)
-  if (account === undefined || account.password !== password) return fail(errors.unauthenticated)
-  if (account.verificationCode !== undefined) {
-    const code = form.get("verificationCode")
-    if (code === null || code === "") return [errorResponse(request, 401, [errors.codeRequired]), state]
-    if (code !== account.verificationCode) return fail(errors.invalidCode)
-  }
-  const [token, issued] = issueToken({ ...state, lockout: { failures: 0, lockedUntil: 0 } }, account.id, clientIdentifier)
-  return [ok(request, 201, "user", userBody(account, token), state.settings), issued]
-}
-
-const currentUser: Route = (state, request, { token }) => {
-  const record = token === undefined ? undefined : state.tokens[token]
-  if (token === undefined || record === undefined || record.state === "signedOut") {
-    return [errorResponse(request, 401, [errors.unauthenticated]), state]
-  }
-  if (record.state === "revoked") return [revokedResponse(state), state]
-  const account = state.accounts.find((a) => a.id === record.accountId)
-  if (account === undefined) return [errorResponse(request, 401, [errors.unauthenticated]), state]
-  return [ok(request, 200, "user", userBody(account, token), state.settings), state]
-}
-
-const routes: Record<string, Route> = {
-  "POST /api/v2/users/signin": signIn,
-  "GET /api/v2/user": currentUser
 }
 
 const rateLimit = (
@@ -414,22 +231,38 @@ const record = (state: PlexTvState, entry: FakeLogEntry): PlexTvState => {
   return { ...state, log: [...log, entry] }
 }
 
-const dispatch = (state: PlexTvState, request: FakeRequest, now: number): readonly [FakeResponse, PlexTvState] => {
-  const url = new URL(request.url, "http://plex.invalid")
+const dispatch = (
+  state: PlexTvState,
+  request: FakeRequest,
+  url: URL,
+  now: number,
+  facts: Readonly<Record<string, unknown>>
+): readonly [FakeResponse, PlexTvState] => {
   const clientIdentifier = request.headers["x-plex-client-identifier"]
-  const token = tokenOf(request, url.searchParams)
   if (url.pathname.startsWith("/api/v2/") && (clientIdentifier === undefined || clientIdentifier === "")) {
-    return [errorResponse(request, 400, [errors.missingClient]), state]
+    return [errorResponse(request, 400, [apiErrors.missingClient]), state]
   }
-  const key = `${request.method.toUpperCase()} ${url.pathname.replace(/\/+$/, "")}`
-  const route = routes[key]
-  if (route === undefined) return [errorResponse(request, 404, [errors.notFound]), state]
-  const [limited, retryAfter, counted] = rateLimit(state, key, now)
-  if (limited) {
-    const headers: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }
-    return [errorResponse(request, 429, [errors.rateLimited], headers), counted]
+  const method = request.method.toUpperCase()
+  for (const route of routes) {
+    if (route.method !== method) continue
+    const params = matchPath(route.path, url.pathname)
+    if (params === undefined) continue
+    const key = `${route.method} ${route.path}`
+    const [limited, retryAfter, counted] = rateLimit(state, key, now)
+    if (limited) {
+      const headers: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": String(retryAfter) }
+      return [errorResponse(request, 429, [apiErrors.rateLimited], headers), counted]
+    }
+    return route.handler(counted, request, {
+      now,
+      clientIdentifier: clientIdentifier ?? "",
+      token: tokenOf(request, url.searchParams).value,
+      query: url.searchParams,
+      params,
+      facts
+    })
   }
-  return route(counted, request, { now, clientIdentifier: clientIdentifier ?? "", token: token.value })
+  return [errorResponse(request, 404, [apiErrors.notFound]), state]
 }
 
 /**
@@ -458,7 +291,7 @@ export const PlexTvModel = {
     const tokens: Record<string, FakeToken> = {}
     for (const account of options.accounts) {
       for (const token of account.tokens) {
-        tokens[token] = { accountId: account.id, clientIdentifier: PRESET_CLIENT, state: "active" }
+        tokens[token] = { accountId: account.id, clientIdentifier: PRESET_CLIENT, state: "active", kind: "classic" }
       }
     }
     return {
@@ -469,14 +302,26 @@ export const PlexTvModel = {
       signInAttempts: 0,
       issued: 0,
       windows: {},
-      log: []
+      log: [],
+      pins: initialPins(options.pins),
+      jwt: initialJwt(options.jwt),
+      resources: initialResources(options.resources),
+      home: initialHome(options.home)
     }
   },
 
-  /** Answers one request at time `now` (Unix millis) and returns the next state. */
-  handle: (state: PlexTvState, request: FakeRequest, now: number): readonly [FakeResponse, PlexTvState] => {
-    const [response, next] = dispatch(state, request, now)
+  /**
+   * Answers one request at time `now` (Unix millis) and returns the next state. `facts` carries
+   * what the front door worked out asynchronously beforehand (see `PlexTvFake`).
+   */
+  handle: (
+    state: PlexTvState,
+    request: FakeRequest,
+    now: number,
+    facts: Readonly<Record<string, unknown>> = {}
+  ): readonly [FakeResponse, PlexTvState] => {
     const url = new URL(request.url, "http://plex.invalid")
+    const [response, next] = dispatch(state, request, url, now, facts)
     return [response, record(next, {
       at: now,
       method: request.method.toUpperCase(),
@@ -488,7 +333,7 @@ export const PlexTvModel = {
     })]
   },
 
-  /** Issues (or reuses) the token of an account for a client identifier, as a sign-in would. */
+  /** Issues (or reuses) the classic token of an account for a client identifier, as a sign-in would. */
   issueToken,
 
   /** Marks a token revoked: it then answers 422 "Invalid token". */
