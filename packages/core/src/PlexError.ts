@@ -363,6 +363,31 @@ export class PlexJwtRejectedError
 }
 
 /**
+ * The key store could not read or write the device key. `reason` never holds key material.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { PlexKeyStoreError } from "@effect-plex/core"
+ *
+ * const error = new PlexKeyStoreError({ operation: "save", reason: "EACCES" })
+ * console.log(error.message) // "could not save the device key: EACCES"
+ */
+export class PlexKeyStoreError
+  extends Schema.TaggedError<PlexKeyStoreError>("@effect-plex/core/PlexKeyStoreError")("PlexKeyStoreError", {
+    operation: Schema.Literal("load", "save", "clear"),
+    reason: Schema.String
+  })
+{
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `could not ${this.operation} the device key: ${this.reason}`
+  }
+}
+
+/**
  * Every failure a plex.tv call can end in.
  *
  * @since 0.1.0
@@ -384,6 +409,7 @@ export type PlexError =
   | PlexPinExpiredError
   | PlexHomePinRequiredError
   | PlexJwtRejectedError
+  | PlexKeyStoreError
 
 const retryableStatuses: ReadonlySet<number> = new Set([502, 503, 504])
 
@@ -398,7 +424,8 @@ const retryable: { readonly [Tag in PlexError["_tag"]]: (error: Extract<PlexErro
   PlexDecodeError: () => false,
   PlexPinExpiredError: () => false,
   PlexHomePinRequiredError: () => false,
-  PlexJwtRejectedError: () => false
+  PlexJwtRejectedError: () => false,
+  PlexKeyStoreError: () => false
 }
 
 /**

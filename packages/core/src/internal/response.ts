@@ -145,6 +145,9 @@ export type StatusError =
 
 const hasCode = (errors: ReadonlyArray<PlexApiError>, code: number) => errors.some((error) => error.code === code)
 
+const revokedToken = (errors: ReadonlyArray<PlexApiError>) =>
+  errors.some((error) => error.code === undefined && /^\s*invalid token\s*$/i.test(error.message ?? ""))
+
 const jwtReason = (call: Call, errors: ReadonlyArray<PlexApiError>): PlexJwtRejectedError["reason"] => {
   if (errors.some((error) => /nonce/i.test(error.message ?? ""))) return "InvalidNonce"
   if (call === "jwtKey") return "KeyInUse"
@@ -177,8 +180,9 @@ export const statusError = <C extends Call>(
             typeof call === "object" ? new PlexPinExpiredError({ pinId: call.pin }) : new PlexHttpError({ status, errors })
           )
         case 422:
+          // a revoked token answers 422 "Invalid token" on any call, the JWT endpoints included
           return Effect.fail(
-            call === "jwtKey" || call === "jwtExchange"
+            (call === "jwtKey" || call === "jwtExchange") && !revokedToken(errors)
               ? new PlexJwtRejectedError({ status, errors, reason: jwtReason(call, errors) })
               : new PlexUnauthorizedError({
                 status,

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type { FakeRequest, FakeResponse, FakeToken, PlexTvOptions, PlexTvSettings, PlexTvState } from "./PlexTvModel.js"
 import { PlexTvModel } from "./PlexTvModel.js"
+import { finish, needsCrypto, prepare } from "./internal/crypto.js"
 
 /**
  * Control of a running fake plex.tv: answer requests, look at its state, change it.
@@ -42,10 +43,15 @@ const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
     const update = (f: (state: PlexTvState) => PlexTvState) => Ref.update(ref, f)
     return {
       handle: (request) =>
-        Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) => Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now))
-        ),
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const crypto = needsCrypto(request)
+          if (!crypto) return yield* Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now))
+          const before = yield* Ref.get(ref)
+          const known = yield* Effect.promise(() => prepare(before, request))
+          const response = yield* Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now, known))
+          return yield* Effect.promise(() => finish(before, response))
+        }),
       state: Ref.get(ref),
       update,
       configure: (settings) => update((state) => PlexTvModel.configure(state, settings)),

@@ -59,8 +59,13 @@ export const authenticate = (
   context: RouteContext
 ): Authenticated | FakeResponse => {
   const token = context.token
-  const record = token === undefined ? undefined : state.tokens[token]
-  if (token === undefined || record === undefined || record.state === "signedOut") {
+  const key = token === undefined ? undefined : tokenKey(token)
+  const record = key === undefined ? undefined : state.tokens[key]
+  if (token === undefined || key === undefined || record === undefined || record.state === "signedOut") {
+    return errorResponse(request, 401, [apiErrors.unauthenticated])
+  }
+  // a Plex JWT counts only with a signature the front door verified against the fake's keys
+  if (record.kind === "jwt" && context.facts[plexJwtFact] !== "valid") {
     return errorResponse(request, 401, [apiErrors.unauthenticated])
   }
   if (record.state === "revoked") return revokedResponse(state)
@@ -69,7 +74,19 @@ export const authenticate = (
   }
   const account = state.accounts.find((a) => a.id === record.accountId)
   if (account === undefined) return errorResponse(request, 401, [apiErrors.unauthenticated])
-  return { account, token, record }
+  return { account, token: key, record }
+}
+
+/** The fact the front door sets after checking the signature of a Plex JWT sent as a token. */
+export const plexJwtFact = "jwt.plexJwt"
+
+/**
+ * Where the fake keeps a token: a classic token as itself, a Plex JWT by its signed part
+ * (`header.payload`), since the fake signs it after the model issued it.
+ */
+export const tokenKey = (token: string): string => {
+  const parts = token.split(".")
+  return parts.length === 3 ? `${parts[0]}.${parts[1]}` : token
 }
 
 export const isResponse = (u: Authenticated | FakeResponse): u is FakeResponse => "status" in u

@@ -1,0 +1,73 @@
+/**
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { generateEd25519, thumbprint } from "./internal/jwt.js"
+
+/**
+ * The public half of a device key as plex.tv registers it: an Ed25519 JWK with its key id.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexPublicJwk } from "@effect-plex/core"
+ *
+ * const jwk = PlexPublicJwk.make({ kty: "OKP", crv: "Ed25519", x: "AAAA", use: "sig", alg: "EdDSA", kid: "k1" })
+ * console.log(jwk.alg) // "EdDSA"
+ */
+export class PlexPublicJwk extends Schema.Class<PlexPublicJwk>("@effect-plex/core/PlexPublicJwk")({
+  kty: Schema.Literal("OKP"),
+  crv: Schema.Literal("Ed25519"),
+  x: Schema.NonEmptyString,
+  use: Schema.optional(Schema.String),
+  alg: Schema.optional(Schema.String),
+  kid: Schema.NonEmptyString
+}) {}
+
+/**
+ * An Ed25519 key pair that identifies this device to plex.tv's JWT endpoints. The private half is
+ * `Redacted`, so printing the key never shows it; `Schema.encode(PlexDeviceKey)` gives the plain
+ * JSON a `KeyStore` keeps.
+ *
+ * `kid` is the SHA-256 hex of the raw private ‖ public key, as maintained clients make it.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexDeviceKey } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const key = yield* PlexDeviceKey.generate
+ *   console.log(key.kid.length, key.publicJwk.alg) // 64 "EdDSA"
+ *   console.log(String(key.privateKey)) // "<redacted>"
+ * })
+ */
+export class PlexDeviceKey extends Schema.Class<PlexDeviceKey>("@effect-plex/core/PlexDeviceKey")({
+  kid: Schema.NonEmptyString,
+  /** The public key, base64url (the JWK's `x`). */
+  publicKey: Schema.NonEmptyString,
+  /** The private key, base64url (the JWK's `d`). */
+  privateKey: Schema.Redacted(Schema.NonEmptyString),
+  /** When the key was made, Unix millis. */
+  createdAt: Schema.Number
+}) {
+  /**
+   * A new key pair from WebCrypto (`globalThis.crypto.subtle`).
+   */
+  static readonly generate: Effect.Effect<PlexDeviceKey> = Effect.gen(function*() {
+    const pair = yield* Effect.promise(generateEd25519)
+    const kid = yield* Effect.promise(() => thumbprint(pair))
+    const createdAt = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+    return new PlexDeviceKey({ kid, publicKey: pair.x, privateKey: Redacted.make(pair.d), createdAt })
+  }).pipe(Effect.withSpan("PlexDeviceKey.generate"))
+
+  /**
+   * The public JWK to register with plex.tv.
+   */
+  get publicJwk(): PlexPublicJwk {
+    return new PlexPublicJwk({ kty: "OKP", crv: "Ed25519", x: this.publicKey, use: "sig", alg: "EdDSA", kid: this.kid })
+  }
+}

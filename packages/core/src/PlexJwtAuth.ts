@@ -1,0 +1,362 @@
+/**
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { makePlexHttp, withToken } from "./internal/client.js"
+import { decodeJwt, signJwt } from "./internal/jwt.js"
+import { bodyDecoder, ignoreBody } from "./internal/response.js"
+import { KeyStore } from "./KeyStore.js"
+import { PlexConfig } from "./PlexConfig.js"
+import { PlexDeviceKey, PlexPublicJwk } from "./PlexDeviceKey.js"
+import {
+  type PlexBadRequestError,
+  PlexDecodeError,
+  type PlexHttpError,
+  type PlexJwtRejectedError,
+  type PlexKeyStoreError,
+  type PlexRateLimitError,
+  type PlexTimeoutError,
+  type PlexTransportError,
+  PlexUnauthorizedError
+} from "./PlexError.js"
+
+/**
+ * What a `PlexJwtAuth` call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import type { PlexJwtError } from "@effect-plex/core"
+ *
+ * const isRefused = (error: PlexJwtError) => error._tag === "PlexJwtRejectedError"
+ * console.log(isRefused)
+ */
+export type PlexJwtError =
+  | PlexBadRequestError
+  | PlexUnauthorizedError
+  | PlexRateLimitError
+  | PlexHttpError
+  | PlexTransportError
+  | PlexTimeoutError
+  | PlexDecodeError
+  | PlexJwtRejectedError
+
+/**
+ * A Plex JWT: used exactly like a classic token (`X-Plex-Token`), valid for about 7 days.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexJwtToken } from "@effect-plex/core"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const token = new PlexJwtToken({ token: Redacted.make("eyJ…"), issuedAt: 0, expiresAt: 604_800_000 })
+ * console.log(String(token.token)) // "<redacted>"
+ */
+export class PlexJwtToken extends Schema.Class<PlexJwtToken>("@effect-plex/core/PlexJwtToken")({
+  token: Schema.Redacted(Schema.NonEmptyString),
+  /** Unix millis, from the JWT's `iat`. */
+  issuedAt: Schema.Number,
+  /** Unix millis, from the JWT's `exp`. */
+  expiresAt: Schema.Number
+}) {}
+
+/**
+ * A source of always-valid Plex JWTs, refreshed in the background (see
+ * `PlexJwtAuth.refreshing`).
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexTokenSource } from "@effect-plex/core"
+ * import { PlexAuth } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ *
+ * const whoAmI = (source: PlexTokenSource) =>
+ *   Effect.flatMap(source.get, (token) => Effect.flatMap(PlexAuth, (auth) => auth.getTokenDetails(token)))
+ */
+export interface PlexTokenSource {
+  /**
+   * A valid token. Fails only when the current token has expired and refreshing it failed: with
+   * the refresh's last error.
+   */
+  readonly get: Effect.Effect<Redacted.Redacted<string>, PlexJwtError>
+  /** The token held now, valid or not. */
+  readonly current: Effect.Effect<PlexJwtToken>
+}
+
+/**
+ * Options of {@link PlexJwtAuthService.exchange}.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexJwtExchangeOptions } from "@effect-plex/core"
+ *
+ * const options: PlexJwtExchangeOptions = { scope: ["username", "email"] }
+ * console.log(options.scope)
+ */
+export interface PlexJwtExchangeOptions {
+  /**
+   * Which user fields the Plex JWT carries (not permissions): `username`, `email`,
+   * `friendly_name`, `restricted`, `anonymous`, `joinedAt`. Default: username, email,
+   * friendly_name.
+   */
+  readonly scope?: ReadonlyArray<string> | undefined
+  /** Lifetime of the signed device JWT; default 5 minutes. */
+  readonly deviceJwtLifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * Options of {@link PlexJwtAuthService.refreshing}.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexTokenSourceOptions } from "@effect-plex/core"
+ *
+ * const options: PlexTokenSourceOptions = { refreshBefore: "1 day" }
+ * console.log(options.refreshBefore)
+ */
+export interface PlexTokenSourceOptions extends PlexJwtExchangeOptions {
+  /** Refresh when this much validity remains (at most half the token's life); default 1 day. */
+  readonly refreshBefore?: Duration.DurationInput | undefined
+  /** Backoff between failed refreshes: exponential from 1 second, capped at this; default 5 minutes. */
+  readonly maxBackoff?: Duration.DurationInput | undefined
+}
+
+/**
+ * JWT device authentication on `clients.plex.tv`: the device keeps an Ed25519 key, registers it
+ * once with a classic token, then exchanges signed nonces for Plex JWTs.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexDeviceKey, PlexJwtAuth } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const program = Effect.gen(function*() {
+ *   const jwt = yield* PlexJwtAuth
+ *   const key = yield* PlexDeviceKey.generate
+ *   yield* jwt.registerDevice(Redacted.make("classic-token"), key)
+ *   const token = yield* jwt.exchange(key)
+ *   return token.expiresAt
+ * })
+ */
+export interface PlexJwtAuthService {
+  /** `POST /api/v2/auth/jwk`: registers the device's public key, with a classic token of this client. */
+  readonly registerDevice: (
+    token: Redacted.Redacted<string>,
+    key: PlexDeviceKey
+  ) => Effect.Effect<void, PlexJwtError>
+  /** `GET /api/v2/auth/nonce`: a fresh single-use nonce, valid 5 minutes. */
+  readonly nonce: () => Effect.Effect<string, PlexJwtError>
+  /** Signs a new nonce with the device key and exchanges it (`POST /api/v2/auth/token`) for a Plex JWT. */
+  readonly exchange: (key: PlexDeviceKey, options?: PlexJwtExchangeOptions) => Effect.Effect<PlexJwtToken, PlexJwtError>
+  /** `GET /api/v2/auth/keys`: the public keys plex.tv signs its JWTs with. */
+  readonly listKeys: (token?: Redacted.Redacted<string>) => Effect.Effect<ReadonlyArray<PlexPublicJwk>, PlexJwtError>
+  /**
+   * A token source that exchanges once now, then refreshes in the background before expiry; the
+   * refresh fiber lives as long as the scope.
+   */
+  readonly refreshing: (
+    key: PlexDeviceKey,
+    options?: PlexTokenSourceOptions
+  ) => Effect.Effect<PlexTokenSource, PlexJwtError, Scope.Scope>
+  /**
+   * The device key of the `KeyStore`; on first use, a new key registered with the classic token
+   * and kept.
+   */
+  readonly deviceKey: (
+    token: Redacted.Redacted<string>
+  ) => Effect.Effect<PlexDeviceKey, PlexJwtError | PlexKeyStoreError, KeyStore>
+  /**
+   * Replaces the kept key: registers a new one, proves it with an exchange, and only then keeps it.
+   * If any step fails the old key stays.
+   */
+  readonly rotateKey: (
+    token: Redacted.Redacted<string>
+  ) => Effect.Effect<PlexDeviceKey, PlexJwtError | PlexKeyStoreError, KeyStore>
+}
+
+const DEFAULT_SCOPE = ["username", "email", "friendly_name"]
+
+const NonceBody = Schema.Struct({ nonce: Schema.NonEmptyString })
+const TokenBody = Schema.Struct({ auth_token: Schema.NonEmptyString })
+const KeysBody = Schema.Struct({ keys: Schema.Array(PlexPublicJwk) })
+
+/** `iat` and `exp` of a Plex JWT, in millis; a token we cannot read is a decode error. */
+const readToken = (raw: string): Effect.Effect<PlexJwtToken, PlexDecodeError> => {
+  const jwt = decodeJwt(raw)
+  const iat = jwt?.payload.iat
+  const exp = jwt?.payload.exp
+  if (typeof exp !== "number" || !Number.isFinite(exp)) {
+    return Effect.fail(new PlexDecodeError({ paths: ["auth_token.exp"] }))
+  }
+  const issuedAt = typeof iat === "number" && Number.isFinite(iat) ? iat * 1000 : exp * 1000
+  return Effect.succeed(new PlexJwtToken({ token: Redacted.make(raw), issuedAt, expiresAt: exp * 1000 }))
+}
+
+const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
+  const http = yield* makePlexHttp
+  const clientIdentifier = http.config.client.clientIdentifier
+  const decodeNonce = bodyDecoder(NonceBody)
+  const decodeToken = bodyDecoder(TokenBody)
+  const decodeKeys = bodyDecoder(KeysBody)
+
+  const registerDevice = Effect.fn("PlexJwtAuth.registerDevice")(
+    function*(token: Redacted.Redacted<string>, key: PlexDeviceKey) {
+      yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/auth/jwk", "plex.kid": key.kid })
+      const request = HttpClientRequest.post("/api/v2/auth/jwk").pipe(
+        withToken(token),
+        HttpClientRequest.bodyUnsafeJson({ jwk: Schema.encodeSync(PlexPublicJwk)(key.publicJwk) })
+      )
+      return yield* http.execute(request, { call: "jwtKey", decode: ignoreBody, idempotent: false, host: "clients" })
+    }
+  )
+
+  const nonce = Effect.fn("PlexJwtAuth.nonce")(function*() {
+    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/auth/nonce")
+    const body = yield* http.execute(HttpClientRequest.get("/api/v2/auth/nonce"), {
+      call: "token",
+      decode: decodeNonce,
+      idempotent: true,
+      host: "clients"
+    })
+    return body.nonce
+  })
+
+  const exchange = Effect.fn("PlexJwtAuth.exchange")(function*(key: PlexDeviceKey, options?: PlexJwtExchangeOptions) {
+    yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/auth/token", "plex.kid": key.kid })
+    const value = yield* nonce()
+    const now = yield* Clock.currentTimeMillis
+    const iat = Math.floor(now / 1000)
+    const lifetime = Duration.toSeconds(Duration.decode(options?.deviceJwtLifetime ?? "5 minutes"))
+    const jwt = yield* Effect.promise(() =>
+      signJwt({ alg: "EdDSA", typ: "JWT", kid: key.kid }, {
+        nonce: value,
+        scope: (options?.scope ?? DEFAULT_SCOPE).join(","),
+        aud: "plex.tv",
+        iss: clientIdentifier,
+        iat,
+        exp: iat + Math.max(1, Math.floor(lifetime))
+      }, { x: key.publicKey, d: Redacted.value(key.privateKey) })
+    )
+    const request = HttpClientRequest.post("/api/v2/auth/token").pipe(HttpClientRequest.bodyUnsafeJson({ jwt }))
+    const body = yield* http.execute(request, {
+      call: "jwtExchange",
+      decode: decodeToken,
+      idempotent: false,
+      host: "clients"
+    })
+    return yield* readToken(body.auth_token)
+  })
+
+  const listKeys = Effect.fn("PlexJwtAuth.listKeys")(function*(token?: Redacted.Redacted<string>) {
+    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/auth/keys")
+    const request = HttpClientRequest.get("/api/v2/auth/keys")
+    const body = yield* http.execute(token === undefined ? request : withToken(token)(request), {
+      call: "token",
+      decode: decodeKeys,
+      idempotent: true,
+      host: "clients"
+    })
+    return body.keys
+  })
+
+  const refreshing = (key: PlexDeviceKey, options?: PlexTokenSourceOptions) =>
+    Effect.gen(function*() {
+      const refreshBefore = Duration.toMillis(Duration.decode(options?.refreshBefore ?? "1 day"))
+      const maxBackoff = Duration.decode(options?.maxBackoff ?? "5 minutes")
+      const state = yield* Ref.make({ token: yield* exchange(key, options), error: Option.none<PlexJwtError>() })
+
+      const backoff = Schedule.exponential("1 second").pipe(
+        Schedule.jittered,
+        Schedule.modifyDelay((_, delay) => Duration.min(delay, maxBackoff))
+      )
+      const refreshOnce = Effect.gen(function*() {
+        const { token } = yield* Ref.get(state)
+        const lead = Math.min(refreshBefore, (token.expiresAt - token.issuedAt) / 2)
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.sleep(Duration.millis(Math.max(0, token.expiresAt - lead - now)))
+        const next = yield* exchange(key, options).pipe(
+          Effect.tapError((error) => Ref.update(state, (s) => ({ ...s, error: Option.some(error) }))),
+          Effect.retry(backoff)
+        )
+        yield* Ref.set(state, { token: next, error: Option.none() })
+      })
+      yield* Effect.forkScoped(Effect.forever(refreshOnce))
+
+      const get = Effect.gen(function*() {
+        const { error, token } = yield* Ref.get(state)
+        const now = yield* Clock.currentTimeMillis
+        if (now < token.expiresAt) return token.token
+        return yield* Effect.fail(
+          Option.getOrElse(error, (): PlexJwtError =>
+            new PlexUnauthorizedError({ status: 498, errors: [], reason: "InvalidToken" }))
+        )
+      })
+      return { get, current: Effect.map(Ref.get(state), (s) => s.token) } satisfies PlexTokenSource
+    }).pipe(Effect.withSpan("PlexJwtAuth.refreshing"))
+
+  const deviceKey = Effect.fn("PlexJwtAuth.deviceKey")(function*(token: Redacted.Redacted<string>) {
+    const store = yield* KeyStore
+    const kept = yield* store.load
+    if (Option.isSome(kept)) return kept.value
+    const key = yield* PlexDeviceKey.generate
+    yield* registerDevice(token, key)
+    yield* store.save(key)
+    return key
+  })
+
+  const rotateKey = Effect.fn("PlexJwtAuth.rotateKey")(function*(token: Redacted.Redacted<string>) {
+    const store = yield* KeyStore
+    const key = yield* PlexDeviceKey.generate
+    yield* registerDevice(token, key)
+    yield* exchange(key) // the new key works: only now replace the old one
+    yield* store.save(key)
+    return key
+  })
+
+  return { registerDevice, nonce, exchange, listKeys, refreshing, deviceKey, rotateKey }
+})
+
+/**
+ * The JWT device authentication service (`clients.plex.tv`).
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * import { PlexJwtAuth } from "@effect-plex/core"
+ * import { PlexNode } from "@effect-plex/node"
+ * import * as Layer from "effect/Layer"
+ *
+ * const JwtLive = PlexJwtAuth.layer.pipe(Layer.provide(PlexNode.layer))
+ */
+export class PlexJwtAuth extends Context.Tag("@effect-plex/core/PlexJwtAuth")<PlexJwtAuth, PlexJwtAuthService>() {
+  /**
+   * Builds the service once from the `HttpClient` and `PlexConfig` in context.
+   */
+  static readonly make = make
+
+  /**
+   * The service as a layer.
+   */
+  static readonly layer: Layer.Layer<PlexJwtAuth, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
+    PlexJwtAuth,
+    make
+  )
+}
