@@ -5,14 +5,17 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
-import { PlexAuth, PlexConfig } from "@effect-plex/core"
+import { PlexAuth, PlexConfig, PlexJwtAuth } from "@effect-plex/core"
 import { ClientIdentifier } from "./ClientIdentifier.js"
 
 const layerConfig: Layer.Layer<PlexConfig, ConfigError.ConfigError> = PlexConfig.layerConfigWith(ClientIdentifier.get)
 
 const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
 
-const layer: Layer.Layer<PlexAuth | PlexConfig | HttpClient.HttpClient, ConfigError.ConfigError> = PlexAuth.layer.pipe(
+const layer: Layer.Layer<
+  PlexAuth | PlexJwtAuth | PlexConfig | HttpClient.HttpClient,
+  ConfigError.ConfigError
+> = Layer.mergeAll(PlexAuth.layer, PlexJwtAuth.layer).pipe(
   Layer.provideMerge(layerConfig),
   Layer.provideMerge(layerHttpClient)
 )
@@ -20,7 +23,7 @@ const layer: Layer.Layer<PlexAuth | PlexConfig | HttpClient.HttpClient, ConfigEr
 /**
  * The Node runtime of the plex.tv services.
  *
- * - `layer`: `PlexAuth` over undici (keep-alive), configured from the environment
+ * - `layer`: every plex.tv service (`PlexAuth`, `PlexJwtAuth`, …) over undici (keep-alive), configured from the environment
  *   (`PLEX_BASE_URL`, `PLEX_TIMEOUT`, `PLEX_PRODUCT`, …), with a stable client identifier.
  *   It also provides the `PlexConfig` and the `HttpClient` it uses.
  * - `layerConfig`: `PlexConfig.layerConfig`, but the client identifier falls back to the one kept

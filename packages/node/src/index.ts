@@ -6,3 +6,4 @@
  */
 export { ClientIdentifier } from "./ClientIdentifier.js"
 export { PlexNode } from "./PlexNode.js"
+export { FileKeyStore } from "./FileKeyStore.js"
