@@ -64,6 +64,10 @@ const Options = Schema.Struct({
   clientsBaseUrl: Schema.optional(BaseUrl),
   client: PlexClientInfo,
   timeout: Schema.optionalWith(Positive, { default: () => Duration.seconds(10) }),
+  deadline: Schema.optionalWith(Positive, { default: () => Duration.seconds(60) }),
+  maxBodySize: Schema.optionalWith(Schema.Int.pipe(Schema.between(1024, 1024 * 1024 * 1024)), {
+    default: () => 4 * 1024 * 1024
+  }),
   retry: Schema.optionalWith(RetryOptions, { default: () => ({ times: 3, base: Duration.millis(250), cap: Duration.seconds(10) }) })
 })
 
@@ -74,6 +78,9 @@ const Options = Schema.Struct({
  * - `clientsBaseUrl`: the host of the resources and JWT endpoints; default `https://clients.plex.tv`
  *   when `baseUrl` is the default, otherwise `baseUrl` (a local or proxied plex.tv serves both).
  * - `timeout`: per attempt, default 10 seconds.
+ * - `deadline`: for the whole call, retries and waits included; default 60 seconds.
+ * - `maxBodySize`: bytes of a response body read at most (default 4 MiB); past it the call fails
+ *   with `PlexDecodeError` (reason `TooLarge`) without reading further.
  * - `retry`: for idempotent calls only; `times` (default 3), exponential backoff from `base`
  *   (default 250 ms) with jitter, each wait at most `cap` (default 10 s) unless plex.tv's
  *   `Retry-After` asks for longer. `times: 0` turns automatic retries off.
@@ -111,6 +118,10 @@ export interface PlexConfigService {
   readonly client: PlexClientInfo
   /** How long one attempt may take, body included. */
   readonly timeout: Duration.Duration
+  /** How long a whole call may take, retries and rate-limit waits included. */
+  readonly deadline: Duration.Duration
+  /** Bytes of a response body read at most. */
+  readonly maxBodySize: number
   readonly retry: {
     readonly times: number
     readonly base: Duration.Duration
@@ -143,6 +154,7 @@ const optionsFromEnv = Config.all({
   baseUrl: optional(Config.string("PLEX_BASE_URL")),
   clientsBaseUrl: optional(Config.string("PLEX_CLIENTS_BASE_URL")),
   timeout: optional(Config.duration("PLEX_TIMEOUT")),
+  deadline: optional(Config.duration("PLEX_DEADLINE")),
   client: Config.all(clientFromEnv)
 })
 
@@ -208,8 +220,8 @@ export class PlexConfig extends Context.Tag("@effect-plex/core/PlexConfig")<Plex
    * Reads the configuration through Effect `Config` (by default from the environment):
    * `PLEX_CLIENT_IDENTIFIER` (required), `PLEX_PRODUCT`, `PLEX_VERSION`, `PLEX_PLATFORM`,
    * `PLEX_PLATFORM_VERSION`, `PLEX_DEVICE`, `PLEX_MODEL`, `PLEX_DEVICE_VENDOR`, `PLEX_DEVICE_NAME`,
-   * `PLEX_MARKETPLACE`, `PLEX_BASE_URL`, `PLEX_CLIENTS_BASE_URL` and `PLEX_TIMEOUT` (such as
-   * `"5 seconds"`).
+   * `PLEX_MARKETPLACE`, `PLEX_BASE_URL`, `PLEX_CLIENTS_BASE_URL`, `PLEX_TIMEOUT` (such as `"5 seconds"`) and
+   * `PLEX_DEADLINE`.
    */
   static readonly layerConfig: Layer.Layer<PlexConfig, ConfigError.ConfigError> = PlexConfig.layerConfigWith(
     Config.string("PLEX_CLIENT_IDENTIFIER")

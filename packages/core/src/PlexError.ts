@@ -242,14 +242,18 @@ export class PlexTimeoutError
  */
 export class PlexDecodeError
   extends Schema.TaggedError<PlexDecodeError>("@effect-plex/core/PlexDecodeError")("PlexDecodeError", {
-    paths: Schema.Array(Schema.String)
+    paths: Schema.Array(Schema.String),
+    /** `TooLarge`: the body passed `PlexConfig.maxBodySize` and was not read further. */
+    reason: Schema.optional(Schema.Literal("TooLarge"))
   })
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `unexpected response shape from plex.tv at ${this.paths.join(", ")}`
+    return this.reason === "TooLarge"
+      ? "the response from plex.tv is larger than the configured limit"
+      : `unexpected response shape from plex.tv at ${this.paths.join(", ")}`
   }
 }
 

@@ -1,11 +1,16 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { PlexConfig, type PlexConfigService } from "../PlexConfig.js"
-import type * as Schedule from "effect/Schedule"
-import type { PlexTimeoutError, PlexTransportError } from "../PlexError.js"
+import { type PlexError, PlexTimeoutError, type PlexTransportError, type PlexUnauthorizedError } from "../PlexError.js"
+import type { PlexRateLimitError } from "../PlexError.js"
+import { gateFor } from "./gate.js"
 import { attempt, configureClient, retryPolicy } from "./request.js"
 import { type Call, handleResponse, type StatusErrorOf } from "./response.js"
 
@@ -14,8 +19,11 @@ export type Host = "plex" | "clients"
 
 export interface CallOptions<A, E, C extends Call> {
   readonly call: C
-  readonly decode: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
-  /** Idempotent calls are retried per `PlexConfig.retry`; the others never after a response. */
+  readonly decode: (response: HttpClientResponse.HttpClientResponse, limit: number) => Effect.Effect<A, E>
+  /**
+   * Idempotent calls are retried per `PlexConfig.retry`. The others are retried only when the
+   * request never left this machine (connection refused, name not resolved): plex.tv never saw it.
+   */
   readonly idempotent: boolean
   readonly host?: Host | undefined
 }
@@ -26,10 +34,24 @@ export interface PlexHttp {
   readonly execute: <A, E, C extends Call>(
     request: HttpClientRequest.HttpClientRequest,
     options: CallOptions<A, E, C>
-  ) => Effect.Effect<A, E | StatusErrorOf<C> | PlexTransportError | PlexTimeoutError>
+  ) => Effect.Effect<
+    A,
+    E | StatusErrorOf<C> | PlexTransportError | PlexTimeoutError | PlexRateLimitError | PlexUnauthorizedError
+  >
 }
 
-/** Built once per service layer: the configured clients, the retry schedule. */
+/** System error codes that mean the request was never sent. */
+const unsent = /\((ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\)/
+
+const neverSent = (error: PlexError) => error._tag === "PlexTransportError" && unsent.test(error.reason)
+
+const fitsBefore = (error: PlexError, deadlineAt: number): Effect.Effect<boolean> => {
+  if (error._tag !== "PlexRateLimitError" || Option.isNone(error.retryAfter)) return Effect.succeed(true)
+  const wait = Duration.toMillis(error.retryAfter.value)
+  return Effect.map(Clock.currentTimeMillis, (now) => now + wait < deadlineAt)
+}
+
+/** Built once per service layer: the configured clients, the retry schedules, the shared gate. */
 export const makePlexHttp: Effect.Effect<PlexHttp, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(
   function*() {
     const config = yield* PlexConfig
@@ -38,15 +60,40 @@ export const makePlexHttp: Effect.Effect<PlexHttp, never, HttpClient.HttpClient 
       plex: configureClient(base, config, config.baseUrl),
       clients: configureClient(base, config, config.clientsBaseUrl)
     }
-    const retry = retryPolicy(config.retry)
+    const gate = gateFor(base, {
+      rateLimitCooldown: Duration.max(config.retry.base, Duration.seconds(1)),
+      throttleCooldown: Duration.minutes(1)
+    })
+    const deadline = Duration.toMillis(config.deadline)
+    const retryIdempotent = retryPolicy(config.retry) as Schedule.Schedule<unknown, unknown>
+    const retryUnsent = Schedule.exponential(config.retry.base).pipe(
+      Schedule.jittered,
+      Schedule.intersect(Schedule.recurs(config.retry.times)),
+      Schedule.whileInput(neverSent)
+    ) as Schedule.Schedule<unknown, unknown>
+    const onDeadline = () => new PlexTimeoutError({ timeout: config.deadline })
+
     const execute = <A, E, C extends Call>(
       request: HttpClientRequest.HttpClientRequest,
       options: CallOptions<A, E, C>
     ) => {
       const client = clients[options.host ?? "plex"]
-      const once = attempt(client, config.timeout, request, handleResponse(options.call, options.decode))
-      // every error of this library is a PlexError, which is what the retry policy reads
-      return options.idempotent ? Effect.retry(once, retry as Schedule.Schedule<unknown, unknown>) : once
+      const handle = handleResponse(options.call, options.decode, config.maxBodySize)
+      const signIn = options.call === "signIn"
+      return Effect.flatMap(Clock.currentTimeMillis, (start) => {
+        const once = Effect.zipRight(
+          gate.pass(signIn, start + deadline),
+          attempt(client, config.timeout, request, handle).pipe(
+            Effect.tapError((error) => gate.observe(error as PlexError))
+          )
+        )
+        // every error of this library is a PlexError, which is what the schedules read; no retry
+        // is started that plex.tv's Retry-After would push past the deadline: fail with it now
+        const schedule = (options.idempotent ? retryIdempotent : retryUnsent).pipe(
+          Schedule.checkEffect((error) => fitsBefore(error as PlexError, start + deadline))
+        )
+        return Effect.retry(once, schedule)
+      }).pipe(Effect.timeoutFail({ duration: config.deadline, onTimeout: onDeadline }))
     }
     return { config, execute }
   }

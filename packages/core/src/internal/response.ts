@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import {
   PlexApiError,
   PlexBadRequestError,
@@ -131,7 +132,44 @@ export const parseRetryAfter = (value: string | undefined, now: number): Option.
 /** The connection broke while the body was read. */
 const bodyLost = new PlexTransportError({ reason: "Transport (body cut off)" })
 
-const readText = (response: HttpClientResponse.HttpClientResponse) => response.text
+const tooLarge = new PlexDecodeError({ paths: ["(body)"], reason: "TooLarge" })
+const utf8 = new TextDecoder()
+
+/**
+ * The body as text, reading at most `limit` bytes: a declared `Content-Length` past the limit fails
+ * before reading, an undeclared length stops reading as soon as it passes. A connection that
+ * breaks mid-body is a transport error.
+ */
+export const readText = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): Effect.Effect<string, PlexDecodeError | PlexTransportError> => {
+  const declared = response.headers["content-length"]
+  if (declared !== undefined && /^\d+$/.test(declared)) {
+    return Number(declared) > limit ? Effect.fail(tooLarge) : Effect.mapError(response.text, () => bodyLost)
+  }
+  return Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return Stream.runForEach(
+      Stream.mapError(response.stream, () => bodyLost),
+      (chunk) => {
+        size += chunk.length
+        if (size > limit) return Effect.fail(tooLarge)
+        chunks.push(chunk)
+        return Effect.void
+      }
+    ).pipe(Effect.map(() => {
+      const all = new Uint8Array(size)
+      let offset = 0
+      for (const chunk of chunks) {
+        all.set(chunk, offset)
+        offset += chunk.length
+      }
+      return utf8.decode(all)
+    }))
+  })
+}
 
 /** Turns a failure status into its tagged error, reading the `errors` list leniently. */
 export type StatusError =
@@ -156,11 +194,12 @@ const jwtReason = (call: Call, errors: ReadonlyArray<PlexApiError>): PlexJwtReje
 
 export const statusError = <C extends Call>(
   call: C,
-  response: HttpClientResponse.HttpClientResponse
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
 ): Effect.Effect<never, StatusErrorOf<C>> =>
   // the call decides which errors can occur (a PIN error only for PIN calls, …): see StatusErrorOf
   Effect.flatMap(
-    Effect.orElseSucceed(readText(response), () => ""),
+    Effect.orElseSucceed(readText(response, limit), () => ""),
     (text): Effect.Effect<never, StatusError> => {
       const status = response.status
       const errors = parseErrors(response.headers["content-type"], text)
@@ -206,36 +245,44 @@ export const statusError = <C extends Call>(
  * A decoder for the body of a success, compiled once: JSON only (an HTML or XML body is a
  * `PlexDecodeError` at `(body)`), decode failures reduced to their paths.
  */
-export const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+export type Decoder<A> = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+) => Effect.Effect<A, PlexDecodeError | PlexTransportError>
+
+/**
+ * A decoder for the body of a success, compiled once: JSON only (an HTML or XML body is a
+ * `PlexDecodeError` at `(body)`), decode failures reduced to their paths.
+ */
+export const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-  return (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, PlexDecodeError | PlexTransportError> => {
+  return (response, limit) => {
     if (bodyKind(response.headers["content-type"]) !== "json") {
-      return Effect.zipRight(Effect.ignore(readText(response)), Effect.fail(new PlexDecodeError({ paths: ["(body)"] })))
+      return Effect.zipRight(Effect.ignore(readText(response, limit)), Effect.fail(notJson))
     }
-    return Effect.flatMap(
-      Effect.mapError(readText(response), () => bodyLost),
-      (text) => {
-        const json = parseJson(text)
-        if (Option.isNone(json)) return Effect.fail(new PlexDecodeError({ paths: ["(body)"] }))
-        const result = decode(json.value)
-        return result._tag === "Right"
-          ? Effect.succeed(result.right)
-          : Effect.fail(new PlexDecodeError({ paths: issuePaths(result.left) }))
-      }
-    )
+    return Effect.flatMap(readText(response, limit), (text) => {
+      const json = parseJson(text)
+      if (Option.isNone(json)) return Effect.fail(notJson)
+      const result = decode(json.value)
+      return result._tag === "Right"
+        ? Effect.succeed(result.right)
+        : Effect.fail(new PlexDecodeError({ paths: issuePaths(result.left) }))
+    })
   }
 }
 
-/** A success whose body does not matter (204, `{"pong":true}`): read and dropped. */
-export const ignoreBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
-  Effect.ignore(readText(response))
+const notJson = new PlexDecodeError({ paths: ["(body)"] })
+
+/** A success whose body does not matter (204, `{"pong":true}`): read (bounded) and dropped. */
+export const ignoreBody: Decoder<void> = (response, limit) => Effect.ignore(readText(response, limit))
 
 /** One response: a success decoded with `decode`, anything else its tagged error. */
 export const handleResponse = <A, E, C extends Call>(
   call: C,
-  decode: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
+  decode: (response: HttpClientResponse.HttpClientResponse, limit: number) => Effect.Effect<A, E>,
+  limit: number
 ) =>
 (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<A, E | StatusErrorOf<C>> =>
-  response.status >= 200 && response.status < 300 ? decode(response) : statusError(call, response)
+  response.status >= 200 && response.status < 300 ? decode(response, limit) : statusError(call, response, limit)
