@@ -18,3 +18,4 @@ export { PlexJwtAuth, type PlexJwtAuthService, type PlexJwtError, type PlexJwtEx
 export { PlexJwtToken, type PlexTokenSource, type PlexTokenSourceOptions } from "./PlexJwtAuth.js"
 export { PlexHomePinRequiredError, PlexJwtRejectedError, PlexJwtRejectedReason } from "./PlexError.js"
 export { PlexKeyStoreError, PlexPinExpiredError } from "./PlexError.js"
+export { PlexTokenValidator, type PlexTokenValidatorOptions, type PlexTokenValidatorService } from "./PlexTokenValidator.js"
