@@ -6,6 +6,7 @@ export const shared = defineConfig({
   ssr: { resolve: { conditions: ["@effect-plex/source"] } },
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: [new URL("./test-support/setup.ts", import.meta.url).pathname],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

@@ -17,8 +17,8 @@ const redactPlexToken = Arr.append("x-plex-token")
 
 /**
  * The configured client, built once per layer: base URL, `X-Plex-*` identity and `Accept: JSON` on
- * every request; no trace headers sent to a third-party host; `X-Plex-Token` redacted in the HTTP
- * client's span attributes and in logs.
+ * every request; no trace headers sent to a third-party host; no platform `http.client` span (its
+ * failure would hold the request's headers); `X-Plex-Token` redacted in logs.
  */
 export const configureClient = (
   client: HttpClient.HttpClient,
@@ -35,6 +35,9 @@ export const configureClient = (
       )
     ),
     HttpClient.withTracerPropagation(false),
+    // The platform's own `http.client` span would end with the platform error, which holds the
+    // request and so the token header: our operation spans carry the safe facts instead.
+    HttpClient.withTracerDisabledWhen(() => true),
     HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, redactPlexToken))
   )
 }
@@ -62,6 +65,7 @@ export const attempt = <A, E>(
 ): Effect.Effect<A, E | PlexTransportError | PlexTimeoutError> =>
   client.execute(request).pipe(
     Effect.catchAll((error) => Effect.fail(new PlexTransportError({ reason: transportReason(error) }))),
+    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
     Effect.flatMap(handle),
     Effect.timeoutFail({ duration: timeout, onTimeout: () => new PlexTimeoutError({ timeout }) })
   )
