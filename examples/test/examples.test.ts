@@ -1,0 +1,141 @@
+/**
+ * Runs every example program the way a user would, as its own Node process against the local fake
+ * plex.tv, and checks that it succeeds, prints what it promises and never prints a secret.
+ *
+ * Every `*.ts` at the root of `examples/` (not `*.test.ts`, not `*.config.ts`) is run, so a new
+ * example is covered as soon as it exists. The key lines an example must print are listed below.
+ */
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const examplesDir = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+const root = Path.resolve(examplesDir, "..")
+const tsx = pathToFileURL(createRequire(Path.join(root, "package.json")).resolve("tsx")).href
+
+const examples = Fs.readdirSync(examplesDir)
+  .filter((file) => file.endsWith(".ts") && !/\.(test|config|d)\.ts$/.test(file))
+  .sort()
+
+/** What each example must print (in this order) against the local fake plex.tv. */
+const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
+  "sign-in.ts": [
+    /Signing in to the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+ as fake-owner/,
+    "Signed in as fake-owner <owner@example.invalid>",
+    "subscription: Lifetime Plex Pass (plan lifetime)",
+    "token:        <redacted>",
+    "PlexUnauthorizedError, reason InvalidCredentials"
+  ],
+  "token-details.ts": [
+    /from the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
+    "username:     fake-owner",
+    "e-mail:       owner@example.invalid",
+    "subscription: Lifetime Plex Pass, active (status Active, plan lifetime)",
+    "Plex Home:    member, admin, 2 of 15 users",
+    "token:        <redacted>",
+    "PlexUnauthorizedError, reason InvalidToken",
+    "my token:                 valid, belongs to fake-owner",
+    "an invalid token:         dead: discard it",
+    /plex\.tv unreachable: +unknown \(PlexTransportError: .*\): keep it/
+  ],
+  "two-factor.ts": [
+    "as fake-2fa",
+    "PlexUnauthorizedError, reason VerificationRequired",
+    "PlexUnauthorizedError, reason InvalidVerificationCode",
+    "signed in as fake-2fa, two-factor on, token <redacted>"
+  ],
+  "retry-timeout.ts": [
+    "per-attempt timeout 3s, automatic retries 0",
+    "first call:  fake-owner after 1 attempt(s)",
+    /attempt 1: PlexRateLimitError: rate limited by plex\.tv, retry after 1s, will retry/,
+    /second call: fake-owner after [2-9] attempt\(s\)/,
+    "attempt 1: PlexUnauthorizedError: plex.tv refused the request: InvalidToken",
+    "outcome: refused (InvalidToken): sign in again",
+    /outcome: gave up after \d+ attempt\(s\): the overall budget ran out/
+  ]
+}
+
+/** Secrets of the local fake plex.tv that no output may contain: its tokens and passwords. */
+const secrets = [/FAKEtoken\w*/i, /FAKEsignin\w*/i, /owner-password/i, /twofactor-password/i]
+
+/** The output with every secret blanked, for failure messages. */
+const redact = (text: string) =>
+  secrets.reduce((out, secret) => out.replace(new RegExp(secret.source, "gi"), "<secret>"), text)
+
+/** Where `line` occurs in `text`: the offset just past it, or -1. */
+const endOf = (text: string, line: string | RegExp): number => {
+  if (typeof line === "string") {
+    const index = text.indexOf(line)
+    return index < 0 ? -1 : index + line.length
+  }
+  const match = line.exec(text)
+  return match === null ? -1 : match.index + match[0].length
+}
+
+/** The environment without any PLEX_* variable, so nothing talks to the real plex.tv. */
+const childEnv = (configHome: string): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toUpperCase().startsWith("PLEX_"))),
+  XDG_CONFIG_HOME: configHome,
+  NO_COLOR: "1"
+})
+
+interface Run {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Per program; generous, for a loaded machine (alone, each takes 2–4 s). */
+const TIMEOUT_MS = 40_000
+
+const configHomes: Array<string> = []
+afterAll(() => configHomes.forEach((dir) => Fs.rmSync(dir, { recursive: true, force: true })))
+
+const run = (file: string): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const configHome = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-example-"))
+    configHomes.push(configHome)
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@effect-plex/source", "--import", tsx, Path.join(examplesDir, file)],
+      { cwd: root, env: childEnv(configHome), stdio: ["ignore", "pipe", "pipe"], timeout: TIMEOUT_MS }
+    )
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+
+describe("examples", () => {
+  it("every example with expectations exists", () => {
+    for (const file of Object.keys(expected)) assert.include(examples, file)
+  })
+
+  // concurrent: the programs run side by side, each in its own process
+  describe.concurrent("run against the local fake plex.tv", () => {
+    it.each(examples)("%s", async (file) => {
+      const { code, signal, stderr, stdout } = await run(file)
+      const output = redact(`${stdout}\n${stderr}`)
+      assert.strictEqual(signal, null, `${file} was killed (${signal}), after ${TIMEOUT_MS} ms?\n${output}`)
+      assert.strictEqual(code, 0, `${file} exited with ${code}\n${output}`)
+
+      let from = 0 // the lines must come in this order
+      for (const line of expected[file] ?? []) {
+        const end = endOf(stdout.slice(from), line)
+        assert.isAtLeast(end, 0, `${file} did not print ${String(line)} (in order)\n${output}`)
+        from += end
+      }
+
+      for (const secret of secrets) {
+        assert.notMatch(`${stdout}\n${stderr}`, secret, `${file} printed a secret (${secret.source})`)
+      }
+    }, TIMEOUT_MS + 5_000)
+  })
+})
