@@ -42,6 +42,18 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     "an invalid token:         dead: discard it",
     /plex\.tv unreachable: +unknown \(PlexTransportError: .*\): keep it/
   ],
+  "pin-login.ts": [
+    /Linking with a PIN on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
+    /PIN code: +[a-z0-9]{25}\n/,
+    /expires at: .* \(in 1800 s\)/,
+    /https:\/\/app\.plex\.tv\/auth#\?clientID=[^&\s]+&code=[a-z0-9]{25}/,
+    "&context%5Bdevice%5D%5Bproduct%5D=effect-plex%20example",
+    "Waiting for the approval",
+    "the simulated user approves the PIN for fake-owner",
+    "Linked to fake-owner <owner@example.invalid>",
+    "account id: 10000001",
+    "token:      <redacted>"
+  ],
   "two-factor.ts": [
     "as fake-2fa",
     "PlexUnauthorizedError, reason VerificationRequired",
@@ -56,11 +68,29 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     "attempt 1: PlexUnauthorizedError: plex.tv refused the request: InvalidToken",
     "outcome: refused (InvalidToken): sign in again",
     /outcome: gave up after \d+ attempt\(s\): the overall budget ran out/
+  ],
+  "resources.ts": [
+    /Resources of the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
+    "Fake Server (owned, Plex Media Server 1.40.0.7998)",
+    "best connection: https://192-168-1-10.0123456789abcdef0123456789abcdef.plex.direct:32400 (local, https)",
+    "access token:    <redacted>",
+    "Friend's Server (shared by fake-friend, Plex Media Server 1.32.5.7349)",
+    "best connection: https://198-51-100-7.0123456789abcdef0123456789abcdef.plex.direct:32400 (remote, https)",
+    "Fake Player (Plex for Android (TV); provides client,player,pubsub-player)"
+  ],
+  "home-switch.ts": [
+    /Home users on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
+    /fake-owner +fake-owner +admin, no Home PIN/,
+    /Kid Profile +- +managed \(older_kid\), Home PIN set/,
+    "Switching to Kid Profile with its Home PIN",
+    "Switched to Kid Profile (account id 10000002), token <redacted>",
+    "The new token acts as: Kid Profile, managed user: yes",
+    "PlexHomePinRequiredError: a valid Home PIN is required to switch to this user (HTTP 403, code 1041)"
   ]
 }
 
-/** Secrets of the local fake plex.tv that no output may contain: its tokens and passwords. */
-const secrets = [/FAKEtoken\w*/i, /FAKEsignin\w*/i, /owner-password/i, /twofactor-password/i]
+/** Secrets of the local fake plex.tv that no output may contain: tokens, passwords, the managed user's Home PIN. */
+const secrets = [/FAKEtoken\w*/i, /FAKEsignin\w*/i, /owner-password/i, /twofactor-password/i, /\b2580\b/]
 
 /** The output with every secret blanked, for failure messages. */
 const redact = (text: string) =>

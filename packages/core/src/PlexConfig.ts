@@ -131,10 +131,19 @@ export interface PlexConfigService {
 
 const decodeOptions = Schema.decodeUnknown(Options, { errors: "all", onExcessProperty: "ignore" })
 
-const describeIssues = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(options)"} ${issue.message}`)
-    .join("; ")
+/**
+ * Each bad field and why, never its value (a base URL may hold credentials): Schema's own messages
+ * read `Expected …, actual <value>`, so the value is cut off, and the `Expected undefined` noise of
+ * the optional fields' union is left out.
+ */
+const describeIssues = (error: ParseResult.ParseError): string => {
+  const lines = ParseResult.ArrayFormatter.formatErrorSync(error).flatMap((issue) => {
+    if (issue.message.startsWith("Expected undefined,")) return []
+    const path = issue.path.length > 0 ? issue.path.join(".") : "(options)"
+    return [`${path} ${issue.message.replace(/, actual [\s\S]*$/, "")}`]
+  })
+  return [...new Set(lines)].join("; ")
+}
 
 const optional = <A>(config: Config.Config<A>) => Config.option(config).pipe(Config.map(Option.getOrUndefined))
 

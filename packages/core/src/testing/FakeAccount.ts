@@ -27,6 +27,13 @@ export interface FakeAccount {
   readonly tokens: ReadonlyArray<string>
   /** The rest of the account object, as plex.tv sends it: nulls and empty strings included. */
   readonly payload: Readonly<Record<string, unknown>>
+  /**
+   * The Plex Home this account belongs to, by the id of the Home's admin. Absent: the account is
+   * the admin of its own Home (alone, unless other accounts name it here).
+   */
+  readonly homeAdminId?: number | undefined
+  /** The Home PIN: switching to this account needs it (the account is then `protected`). */
+  readonly homePin?: string | undefined
 }
 
 /**
@@ -52,6 +59,10 @@ export interface FakeAccountOptions {
   readonly kind?: "owner" | "managed" | undefined
   /** Fields that replace or add to the filled-in account object. */
   readonly payload?: Readonly<Record<string, unknown>> | undefined
+  /** See {@link FakeAccount.homeAdminId}. */
+  readonly homeAdminId?: number | undefined
+  /** See {@link FakeAccount.homePin}; also sets `protected` in the account object. */
+  readonly homePin?: string | undefined
 }
 
 const ownerPayload = (id: number, uuid: string, username: string, email: string): Record<string, unknown> => ({
@@ -215,10 +226,13 @@ export const FakeAccount = {
       password: options.password,
       verificationCode: options.verificationCode,
       tokens: options.tokens ?? [],
+      homeAdminId: options.homeAdminId,
+      homePin: options.homePin,
       payload: {
         ...base,
         twoFactorEnabled: options.verificationCode !== undefined,
         backupCodesCreated: options.verificationCode !== undefined,
+        protected: options.homePin !== undefined,
         ...options.payload
       }
     }
@@ -235,7 +249,10 @@ export const FakeAccount = {
       payload: { friendlyName: "Fake Owner" }
     })
   },
-  /** The managed Home user of the API reference: no password, token `FAKEtokenManaged0002`. */
+  /**
+   * The managed Home user of the API reference: no password, token `FAKEtokenManaged0002`, a
+   * member of {@link FakeAccount.owner}'s Home, protected by the Home PIN `2580`.
+   */
   get managed(): FakeAccount {
     return FakeAccount.make({
       id: 10000002,
@@ -243,7 +260,9 @@ export const FakeAccount = {
       username: "",
       email: "",
       kind: "managed",
-      tokens: ["FAKEtokenManaged0002"]
+      tokens: ["FAKEtokenManaged0002"],
+      homeAdminId: 10000001,
+      homePin: "2580"
     })
   },
   /** A two-factor account: `fake-2fa` / `twofactor-password`, code `123456`. */

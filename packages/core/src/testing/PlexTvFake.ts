@@ -4,6 +4,7 @@
 import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -36,6 +37,12 @@ export interface PlexTvFakeService {
   readonly requests: Effect.Effect<PlexTvState["log"]>
   readonly token: (token: string) => Effect.Effect<FakeToken | undefined>
   readonly revokeToken: (token: string) => Effect.Effect<void>
+  /**
+   * Approves the pending PIN with this code for the account with this username or e-mail, as the
+   * user would in the browser, at the time of the Effect `Clock`. Fails when there is no such
+   * account or no pending (unexpired, unlinked) PIN with that code.
+   */
+  readonly linkPin: (code: string, login: string) => Effect.Effect<void, Cause.NoSuchElementException>
 }
 
 const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
@@ -58,7 +65,22 @@ const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
       signInAttempts: Effect.map(Ref.get(ref), (state) => state.signInAttempts),
       requests: Effect.map(Ref.get(ref), (state) => state.log),
       token: (token) => Effect.map(Ref.get(ref), (state) => state.tokens[token]),
-      revokeToken: (token) => update((state) => PlexTvModel.revokeToken(state, token))
+      revokeToken: (token) => update((state) => PlexTvModel.revokeToken(state, token)),
+      linkPin: (code, login) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.modify(ref, (state) => {
+            const wanted = login.toLowerCase()
+            const account = state.accounts.find((a) =>
+              a.username.toLowerCase() === wanted || a.email.toLowerCase() === wanted
+            )
+            return account === undefined ? [false, state] : PlexTvModel.linkPin(state, code, account.id, now)
+          })).pipe(
+            Effect.filterOrFail(
+              (linked) => linked,
+              () => new Cause.NoSuchElementException(`no pending PIN to link for ${login}`)
+            ),
+            Effect.asVoid
+          )
     }
   })
 

@@ -12,7 +12,7 @@ import { matchPath, type Route } from "./internal/route.js"
 import { accountRoutes } from "./internal/routes/account.js"
 import { homeRoutes, type HomeOptions, type HomeState, initialHome } from "./internal/routes/home.js"
 import { initialJwt, type JwtOptions, type JwtState, jwtRoutes } from "./internal/routes/jwt.js"
-import { initialPins, pinRoutes, type PinsOptions, type PinsState } from "./internal/routes/pins.js"
+import { initialPins, linkPin, pinRoutes, type PinsOptions, type PinsState } from "./internal/routes/pins.js"
 import {
   initialResources,
   resourceRoutes,
@@ -335,6 +335,18 @@ export const PlexTvModel = {
 
   /** Issues (or reuses) the classic token of an account for a client identifier, as a sign-in would. */
   issueToken,
+
+  /**
+   * Approves the pending PIN with this code (case-insensitive) for an account at time `now`, as the
+   * user would in the browser: the account's classic token for the PIN's client identifier is
+   * issued. `false`, and the state unchanged, when no pending PIN has that code or no account that id.
+   */
+  linkPin: (
+    state: PlexTvState,
+    code: string,
+    accountId: number,
+    now: number
+  ): readonly [linked: boolean, state: PlexTvState] => linkPin(state, code, accountId, now),
 
   /** Marks a token revoked: it then answers 422 "Invalid token". */
   revokeToken: (state: PlexTvState, token: string): PlexTvState => setTokenState(state, token, "revoked"),

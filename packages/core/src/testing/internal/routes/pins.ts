@@ -1,12 +1,208 @@
-/** PIN linking (plex-tv-api.md §2.4). */
-import type { Route } from "../route.js"
+/**
+ * PIN linking (plex-tv-api.md §2.4).
+ *
+ * - `POST /api/v2/pins` → 201 PIN. `strong=true` (query, or `"strong": true` in a JSON body): a
+ *   25-character lowercase alphanumeric code living `strongLifetimeSeconds` (default 1800);
+ *   otherwise a 4-character uppercase code living `weakLifetimeSeconds` (default 900). Ids and codes
+ *   are derived from a counter, so runs are reproducible.
+ * - `GET /api/v2/pins/:id` → 200 PIN with `expiresIn` counting down; `authToken` and
+ *   `newRegistration` `null` until linked, then the token and `false`. Another client identifier
+ *   gets the PIN with `authToken: null` (plex.tv's answer is open; it must never get the token).
+ *   Unknown or expired → 404/1020.
+ * - `PUT /api/v2/pins/link` (account token, form `code`) → 204: links the pending PIN with that code
+ *   (any length, case-insensitive), issuing the account's classic token for the PIN's client
+ *   identifier. No `code` → 400/1004; no pending PIN with it (unknown, expired or already linked)
+ *   → 404/1020.
+ */
+import type { PlexTvState } from "../../PlexTvModel.js"
+import { type ApiError, apiErrors, errorResponse, noContent, ok } from "../bodies.js"
+import { authenticate, isResponse, type Route } from "../route.js"
+import { issueToken } from "../tokens.js"
+
+/** One PIN the fake made. Times are Unix millis. */
+export interface FakePin {
+  readonly id: number
+  readonly code: string
+  readonly strong: boolean
+  /** The client identifier that created it: the only one that gets its token. */
+  readonly clientIdentifier: string
+  readonly product: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  /** Set once an account approved it. */
+  readonly linked?: { readonly accountId: number; readonly token: string } | undefined
+}
 
 /** What the fake knows about PINs. */
-export interface PinsState {}
+export interface PinsState {
+  readonly strongLifetimeSeconds: number
+  readonly weakLifetimeSeconds: number
+  /** How many PINs were made: the source of ids and codes. */
+  readonly created: number
+  /** By id. */
+  readonly pins: Readonly<Record<string, FakePin>>
+}
 
-/** Options for PINs. */
-export interface PinsOptions {}
+/** Options for PINs: their lifetimes (plex-tv-api.md gives 1800 and 900 seconds from examples only). */
+export interface PinsOptions {
+  readonly strongLifetimeSeconds?: number | undefined
+  readonly weakLifetimeSeconds?: number | undefined
+}
 
-export const initialPins = (_options: PinsOptions | undefined): PinsState => ({})
+export const initialPins = (options: PinsOptions | undefined): PinsState => ({
+  strongLifetimeSeconds: options?.strongLifetimeSeconds ?? 1800,
+  weakLifetimeSeconds: options?.weakLifetimeSeconds ?? 900,
+  created: 0,
+  pins: {}
+})
 
-export const pinRoutes: ReadonlyArray<Route> = []
+const FIRST_ID = 900000000
+
+const missingCode: ApiError = { code: 1004, message: "Bad request: code is required", status: 400 }
+
+const lower = "abcdefghijklmnopqrstuvwxyz0123456789"
+const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/** A random-looking code, a pure function of its seed. */
+const codeFor = (seed: number, length: number, alphabet: string): string => {
+  let hash = (0x9e3779b9 ^ Math.imul(seed, 0x85ebca6b)) >>> 0
+  let out = ""
+  for (let i = 0; i < length; i++) {
+    hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) >>> 0
+    hash = (Math.imul(hash ^ (hash >>> 12), 0x297a2d39) ^ (i + 1)) >>> 0
+    out += alphabet[hash % alphabet.length]
+  }
+  return out
+}
+
+const isPending = (pin: FakePin, now: number) => pin.linked === undefined && pin.expiresAt > now
+
+/** ISO-8601 UTC without milliseconds, as plex.tv writes it. */
+const iso = (millis: number) => new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
+
+/** Header values arrive as the bytes of their UTF-8 text: read them back as text when they are. */
+const headerText = (value: string): string => {
+  if (!/[\u0080-\u00ff]/.test(value) || /[^\u0000-\u00ff]/.test(value)) return value
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(value, (c) => c.charCodeAt(0)))
+  } catch {
+    return value
+  }
+}
+
+const isTrue = (value: string | null | undefined) => value === "true" || value === "1"
+
+const strongInBody = (body: string, contentType: string | undefined): boolean => {
+  if (!(contentType ?? "").toLowerCase().includes("json")) return false
+  try {
+    const parsed: unknown = JSON.parse(body)
+    return typeof parsed === "object" && parsed !== null && "strong" in parsed && parsed.strong === true
+  } catch {
+    return false
+  }
+}
+
+const pinBody = (pin: FakePin, now: number, reveal: boolean): Record<string, unknown> => {
+  const token = reveal && pin.linked !== undefined ? pin.linked.token : null
+  return {
+    id: pin.id,
+    code: pin.code,
+    product: pin.product,
+    trusted: false,
+    qr: `https://plex.tv/api/v2/pins/qr/${pin.code}`,
+    clientIdentifier: pin.clientIdentifier,
+    location: {
+      code: "ZZ",
+      european_union_member: false,
+      continent_code: "ZZ",
+      country: "Nowhere",
+      city: "Faketown",
+      time_zone: "Etc/UTC",
+      postal_code: "00000",
+      in_privacy_restricted_country: false,
+      subdivisions: "Nowhere",
+      coordinates: "0.0, 0.0"
+    },
+    expiresIn: Math.max(0, Math.ceil((pin.expiresAt - now) / 1000)),
+    createdAt: iso(pin.createdAt),
+    expiresAt: iso(pin.expiresAt),
+    authToken: token,
+    newRegistration: token === null ? null : false
+  }
+}
+
+const withPin = (state: PlexTvState, pin: FakePin): PlexTvState => ({
+  ...state,
+  pins: { ...state.pins, pins: { ...state.pins.pins, [pin.id]: pin } }
+})
+
+/**
+ * Approves the pending PIN with this code for an account, as the user would in the browser: the
+ * account's classic token for the PIN's client identifier is issued (or reused). `false` (and the
+ * state unchanged) when no pending PIN has that code.
+ */
+export const linkPin = (
+  state: PlexTvState,
+  code: string,
+  accountId: number,
+  now: number
+): readonly [linked: boolean, state: PlexTvState] => {
+  const wanted = code.toLowerCase()
+  const pin = Object.values(state.pins.pins).find((p) => p.code.toLowerCase() === wanted && isPending(p, now))
+  if (pin === undefined || !state.accounts.some((account) => account.id === accountId)) return [false, state]
+  const [token, issued] = issueToken(state, accountId, pin.clientIdentifier)
+  return [true, withPin(issued, { ...pin, linked: { accountId, token } })]
+}
+
+const createPin: Route = {
+  method: "POST",
+  path: "/api/v2/pins",
+  handler: (state, request, { clientIdentifier, now, query }) => {
+    const strong = isTrue(query.get("strong")) || strongInBody(request.body, request.headers["content-type"])
+    const created = state.pins.created + 1
+    const pending = new Set(Object.values(state.pins.pins).filter((p) => isPending(p, now)).map((p) => p.code))
+    let code = ""
+    for (let salt = 0; code === "" || pending.has(code); salt++) {
+      code = strong ? codeFor(created + salt * 7919, 25, lower) : codeFor(created + salt * 7919, 4, upper)
+    }
+    const createdAt = Math.floor(now / 1000) * 1000
+    const lifetime = strong ? state.pins.strongLifetimeSeconds : state.pins.weakLifetimeSeconds
+    const pin: FakePin = {
+      id: FIRST_ID + created,
+      code,
+      strong,
+      clientIdentifier,
+      product: headerText(request.headers["x-plex-product"] ?? ""),
+      createdAt,
+      expiresAt: createdAt + lifetime * 1000
+    }
+    const next = withPin({ ...state, pins: { ...state.pins, created } }, pin)
+    return [ok(request, 201, "pin", pinBody(pin, now, true), state.settings), next]
+  }
+}
+
+const getPin: Route = {
+  method: "GET",
+  path: "/api/v2/pins/:id",
+  handler: (state, request, { clientIdentifier, now, params }) => {
+    const pin = /^\d+$/.test(params.id ?? "") ? state.pins.pins[Number(params.id)] : undefined
+    if (pin === undefined || pin.expiresAt <= now) return [errorResponse(request, 404, [apiErrors.pinNotFound]), state]
+    const reveal = pin.clientIdentifier === clientIdentifier
+    return [ok(request, 200, "pin", pinBody(pin, now, reveal), state.settings), state]
+  }
+}
+
+const link: Route = {
+  method: "PUT",
+  path: "/api/v2/pins/link",
+  handler: (state, request, context) => {
+    const auth = authenticate(state, request, context)
+    if (isResponse(auth)) return [auth, state]
+    const code = new URLSearchParams(request.body).get("code") ?? context.query.get("code")
+    if (code === null || code === "") return [errorResponse(request, 400, [missingCode]), state]
+    const [linked, next] = linkPin(state, code, auth.account.id, context.now)
+    return linked ? [noContent, next] : [errorResponse(request, 404, [apiErrors.pinNotFound]), state]
+  }
+}
+
+export const pinRoutes: ReadonlyArray<Route> = [createPin, link, getPin]

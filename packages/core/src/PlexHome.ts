@@ -1,0 +1,207 @@
+/**
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { makePlexHttp, withToken } from "./internal/client.js"
+import { bodyDecoder, type Decoder, issuePaths } from "./internal/response.js"
+import type { PlexConfig } from "./PlexConfig.js"
+import {
+  type PlexBadRequestError,
+  PlexDecodeError,
+  type PlexHomePinRequiredError,
+  type PlexHttpError,
+  type PlexRateLimitError,
+  type PlexTimeoutError,
+  type PlexTransportError,
+  type PlexUnauthorizedError
+} from "./PlexError.js"
+import { PlexHomeUser } from "./PlexHomeUser.js"
+import { PlexUser } from "./PlexUser.js"
+
+/**
+ * What a `PlexHome` call can fail with: the usual failures, and `PlexHomePinRequiredError` when a
+ * switch needs a Home PIN that was missing or wrong.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import type { PlexHomeError } from "@effect-plex/core"
+ *
+ * const needsPin = (error: PlexHomeError) => error._tag === "PlexHomePinRequiredError"
+ * console.log(needsPin)
+ */
+export type PlexHomeError =
+  | PlexBadRequestError
+  | PlexUnauthorizedError
+  | PlexRateLimitError
+  | PlexHttpError
+  | PlexTransportError
+  | PlexTimeoutError
+  | PlexDecodeError
+  | PlexHomePinRequiredError
+
+/**
+ * Options of {@link PlexHomeService.switchTo}.
+ *
+ * - `pin`: the target user's Home PIN (needed when the user is `protected`). A secret: it stays
+ *   `Redacted` until the request is built, and never reaches a span, a log or an error.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexHomeSwitchOptions } from "@effect-plex/core"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const options: PlexHomeSwitchOptions = { pin: Redacted.make("1234") }
+ * console.log(String(options.pin)) // "<redacted>"
+ */
+export interface PlexHomeSwitchOptions {
+  readonly pin?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * The Plex Home operations of plex.tv.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexHome } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const adminToken = Redacted.make("token")
+ * const kidToken = Effect.gen(function*() {
+ *   const home = yield* PlexHome
+ *   const users = yield* home.users(adminToken)
+ *   const kid = users.find((user) => user.restricted === true)
+ *   if (kid === undefined) return undefined
+ *   const account = yield* home.switchTo(adminToken, kid, { pin: Redacted.make("1234") })
+ *   return account.authToken
+ * })
+ */
+export interface PlexHomeService {
+  /**
+   * `GET /api/v2/home/users`: the members of the caller's Plex Home (plex.tv's object form
+   * `{ id, name, …, users }` and a bare array are both read). Idempotent: retryable failures are
+   * retried per `PlexConfig.retry`.
+   */
+  readonly users: (token: Redacted.Redacted<string>) => Effect.Effect<ReadonlyArray<PlexHomeUser>, PlexHomeError>
+  /**
+   * `POST /api/v2/home/users/{uuid}/switch` with the Home admin's token: the target user's account
+   * with a token of its own (`authToken`). Any 2xx is a success. A protected user needs `pin`;
+   * without it, or with a wrong one, the call fails with `PlexHomePinRequiredError`. Never retried
+   * once plex.tv answered (only when the request never left this machine).
+   *
+   * The PIN goes in the `pin` query parameter, as plex.tv requires. Because the platform HTTP
+   * client records the full URL (`url.full`, `url.query`) in its span, that span is not created
+   * for a request that carries a PIN; the `PlexHome.switchTo` span still is.
+   */
+  readonly switchTo: (
+    token: Redacted.Redacted<string>,
+    user: PlexHomeUser | { readonly uuid: string },
+    options?: PlexHomeSwitchOptions
+  ) => Effect.Effect<PlexUser, PlexHomeError>
+}
+
+const decodeOptions = { errors: "all", onExcessProperty: "ignore" } as const
+const decodeArray = Schema.decodeUnknownEither(Schema.Array(PlexHomeUser), decodeOptions)
+const decodeHome = Schema.decodeUnknownEither(Schema.Struct({ users: Schema.Array(PlexHomeUser) }), decodeOptions)
+const readJson = bodyDecoder(Schema.Unknown)
+
+/** The object form `{ id, name, …, users: [...] }` or a bare array (both seen; plex-tv-api.md §2.7). */
+const decodeUsers: Decoder<ReadonlyArray<PlexHomeUser>> = (response, limit) =>
+  Effect.flatMap(readJson(response, limit), (body) => {
+    const result = Array.isArray(body) ? decodeArray(body) : Either.map(decodeHome(body), (home) => home.users)
+    return Either.isRight(result)
+      ? Effect.succeed(result.right)
+      : Effect.fail(new PlexDecodeError({ paths: issuePaths(result.left) }))
+  })
+
+const make: Effect.Effect<PlexHomeService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
+  const http = yield* makePlexHttp
+  const decodeUser = bodyDecoder(PlexUser)
+
+  const users = Effect.fn("PlexHome.users")(function*(token: Redacted.Redacted<string>) {
+    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/home/users")
+    const request = HttpClientRequest.get("/api/v2/home/users").pipe(withToken(token))
+    return yield* http.execute(request, { call: "token", decode: decodeUsers, idempotent: true })
+  })
+
+  const switchTo = Effect.fn("PlexHome.switchTo")(
+    function*(
+      token: Redacted.Redacted<string>,
+      user: PlexHomeUser | { readonly uuid: string },
+      options?: PlexHomeSwitchOptions
+    ) {
+      const pin = options?.pin
+      yield* Effect.annotateCurrentSpan({
+        "plex.endpoint": "POST /api/v2/home/users/{uuid}/switch",
+        "plex.home.pin": pin === undefined ? "none" : "provided"
+      })
+      const path = `/api/v2/home/users/${encodeURIComponent(user.uuid)}/switch`
+      const base = HttpClientRequest.post(path).pipe(withToken(token))
+      const request = pin === undefined ? base : HttpClientRequest.setUrlParam(base, "pin", Redacted.value(pin))
+      const call = http.execute(request, { call: "home", decode: decodeUser, idempotent: false })
+      // the platform HTTP client's span records `url.full` and `url.query` unredacted: with the PIN
+      // in the query, the request runs without tracing (no child spans at all, not even a user's)
+      return yield* pin === undefined ? call : Effect.withTracerEnabled(call, false)
+    }
+  )
+
+  return { users, switchTo }
+})
+
+/**
+ * The Plex Home service: list the members of the caller's Home and switch to one of them, getting
+ * a token that acts as that user. Depends only on the abstract `HttpClient` and on `PlexConfig`.
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * import { PlexConfig, PlexHome } from "@effect-plex/core"
+ * import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const HomeLive = PlexHome.layer.pipe(
+ *   Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "3f1c0f0e-6a53-4a8e-9a51-2b7f0a6f8f10" } })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const home = yield* PlexHome
+ *   const account = yield* home.switchTo(Redacted.make("admin-token"), { uuid: "1e1e1e1e1e1e1e1e" }, {
+ *     pin: Redacted.make("1234")
+ *   })
+ *   return account.title
+ * }).pipe(
+ *   Effect.catchTag("PlexHomePinRequiredError", () => Effect.succeed("wrong PIN")),
+ *   Effect.provide(HomeLive)
+ * )
+ */
+export class PlexHome extends Context.Tag("@effect-plex/core/PlexHome")<PlexHome, PlexHomeService>() {
+  /**
+   * Builds the service once from the `HttpClient` and `PlexConfig` in context.
+   *
+   * @since 0.1.0
+   */
+  static readonly make = make
+
+  /**
+   * The service as a layer.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<PlexHome, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
+    PlexHome,
+    make
+  )
+}

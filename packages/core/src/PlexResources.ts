@@ -1,0 +1,241 @@
+/**
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import { makePlexHttp, withToken } from "./internal/client.js"
+import { bodyDecoder } from "./internal/response.js"
+import type { PlexConfig } from "./PlexConfig.js"
+import type {
+  PlexBadRequestError,
+  PlexDecodeError,
+  PlexHttpError,
+  PlexRateLimitError,
+  PlexTimeoutError,
+  PlexTransportError,
+  PlexUnauthorizedError
+} from "./PlexError.js"
+import { type PlexConnection, PlexResource } from "./PlexResource.js"
+
+/**
+ * What a `PlexResources` call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import type { PlexResourcesError } from "@effect-plex/core"
+ *
+ * const tokenIsDead = (error: PlexResourcesError) =>
+ *   error._tag === "PlexUnauthorizedError" && error.reason === "InvalidToken"
+ * console.log(tokenIsDead)
+ */
+export type PlexResourcesError =
+  | PlexBadRequestError
+  | PlexUnauthorizedError
+  | PlexRateLimitError
+  | PlexHttpError
+  | PlexTransportError
+  | PlexTimeoutError
+  | PlexDecodeError
+
+/**
+ * Options of {@link PlexResourcesService.list}: which kinds of connection plex.tv should include.
+ * Each is sent as a `0`/`1` query parameter; plex.tv's default for each is `0` (left out), and so
+ * is this library's.
+ *
+ * - `includeHttps`: the `https://….plex.direct` connections (without it, only plain http ones);
+ * - `includeRelay`: the connections through Plex's relay;
+ * - `includeIPv6`: IPv6 connections.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexResourcesListOptions } from "@effect-plex/core"
+ *
+ * const everything: PlexResourcesListOptions = { includeHttps: true, includeRelay: true, includeIPv6: true }
+ * console.log(everything)
+ */
+export interface PlexResourcesListOptions {
+  readonly includeHttps?: boolean | undefined
+  readonly includeRelay?: boolean | undefined
+  readonly includeIPv6?: boolean | undefined
+}
+
+/**
+ * Options of {@link PlexResources.bestConnection}.
+ *
+ * - `preferHttps`: among connections of the same kind, take an https one when there is one
+ *   (default `false`: plex.tv's order decides).
+ * - `allowUnownedLocal`: also consider the `local` connections of servers the caller does not own
+ *   (default `false`: their local addresses are on the owner's network, not the caller's).
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { PlexBestConnectionOptions } from "@effect-plex/core"
+ *
+ * const options: PlexBestConnectionOptions = { preferHttps: true }
+ * console.log(options.preferHttps)
+ */
+export interface PlexBestConnectionOptions {
+  readonly preferHttps?: boolean | undefined
+  readonly allowUnownedLocal?: boolean | undefined
+}
+
+/**
+ * The resources operations of plex.tv (on `clients.plex.tv`).
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { PlexResources } from "@effect-plex/core"
+ * import * as Effect from "effect/Effect"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const servers = Effect.flatMap(PlexResources, (resources) =>
+ *   resources.list(Redacted.make("token"), { includeHttps: true, includeRelay: true })
+ * ).pipe(Effect.map((all) => all.filter((resource) => resource.hasCapability("server"))))
+ */
+export interface PlexResourcesService {
+  /**
+   * `GET /api/v2/resources` on `clients.plex.tv`: the account's servers and players, the token
+   * sent in the `X-Plex-Token` header. Idempotent: retryable failures are retried per
+   * `PlexConfig.retry`.
+   */
+  readonly list: (
+    token: Redacted.Redacted<string>,
+    options?: PlexResourcesListOptions
+  ) => Effect.Effect<ReadonlyArray<PlexResource>, PlexResourcesError>
+}
+
+/** 0 local, 1 remote, 2 relay: lower is better. */
+const rank = (connection: PlexConnection): number => (connection.relay ? 2 : connection.local ? 0 : 1)
+
+const isHttps = (connection: PlexConnection): boolean =>
+  connection.protocol !== undefined
+    ? connection.protocol.toLowerCase() === "https"
+    : connection.uri.toLowerCase().startsWith("https:")
+
+const bestConnection = (
+  resource: PlexResource,
+  options?: PlexBestConnectionOptions
+): Option.Option<PlexConnection> => {
+  const skipLocal = !resource.isOwned && options?.allowUnownedLocal !== true
+  const preferHttps = options?.preferHttps === true
+  let best: PlexConnection | undefined
+  let bestScore = Infinity
+  for (const connection of resource.connections) {
+    const kind = rank(connection)
+    if (kind === 0 && skipLocal) continue
+    const score = kind * 2 + (preferHttps && !isHttps(connection) ? 1 : 0)
+    if (score < bestScore) { // strict: on a tie the first in plex.tv's order wins
+      best = connection
+      bestScore = score
+    }
+  }
+  return Option.fromNullable(best)
+}
+
+const flag = (value: boolean | undefined) => (value === true ? "1" : "0")
+
+const make: Effect.Effect<PlexResourcesService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
+  const http = yield* makePlexHttp
+  const decodeResources = bodyDecoder(Schema.Array(PlexResource))
+
+  const list = Effect.fn("PlexResources.list")(
+    function*(token: Redacted.Redacted<string>, options?: PlexResourcesListOptions) {
+      yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/resources")
+      const request = HttpClientRequest.get("/api/v2/resources").pipe(
+        HttpClientRequest.setUrlParams({
+          includeHttps: flag(options?.includeHttps),
+          includeRelay: flag(options?.includeRelay),
+          includeIPv6: flag(options?.includeIPv6)
+        }),
+        withToken(token)
+      )
+      return yield* http.execute(request, { call: "token", decode: decodeResources, idempotent: true, host: "clients" })
+    }
+  )
+
+  return { list }
+})
+
+/**
+ * The plex.tv resources service: lists the servers and players an account can use, and picks the
+ * connection to reach one at. Depends only on the abstract `HttpClient` and on `PlexConfig`
+ * (its `clientsBaseUrl`).
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * import { PlexConfig, PlexResources } from "@effect-plex/core"
+ * import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ * import * as Option from "effect/Option"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const ResourcesLive = PlexResources.layer.pipe(
+ *   Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "3f1c0f0e-6a53-4a8e-9a51-2b7f0a6f8f10" } })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ *
+ * const program = Effect.gen(function*() {
+ *   const resources = yield* PlexResources
+ *   const all = yield* resources.list(Redacted.make("token"), { includeHttps: true, includeRelay: true })
+ *   return all
+ *     .filter((resource) => resource.hasCapability("server"))
+ *     .map((server) => ({
+ *       name: server.name,
+ *       uri: Option.map(PlexResources.bestConnection(server, { preferHttps: true }), (c) => c.uri)
+ *     }))
+ * }).pipe(Effect.provide(ResourcesLive))
+ */
+export class PlexResources extends Context.Tag("@effect-plex/core/PlexResources")<
+  PlexResources,
+  PlexResourcesService
+>() {
+  /**
+   * Builds the service once from the `HttpClient` and `PlexConfig` in context.
+   *
+   * @since 0.1.0
+   */
+  static readonly make = make
+
+  /**
+   * The service as a layer.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<PlexResources, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
+    PlexResources,
+    make
+  )
+
+  /**
+   * The connection to reach a resource at, the way mature Plex clients choose it (pure, no I/O):
+   *
+   * 1. a `local` connection, then a remote one, then a `relay` one (relays are bandwidth-limited:
+   *    never chosen while anything else is left);
+   * 2. the `local` connections of a resource the caller does not own (`PlexResource.isOwned`) are
+   *    skipped, unless `allowUnownedLocal` is set: they point into the owner's network;
+   * 3. with `preferHttps`, https before http within the same kind (a local http connection still
+   *    beats a remote https one);
+   * 4. otherwise plex.tv's order.
+   *
+   * `None` when no connection is left. Reachability is not checked: probe the URI (for example
+   * `GET {uri}/identity`) and fall back to the next one if that matters.
+   *
+   * @since 0.1.0
+   */
+  static readonly bestConnection: (
+    resource: PlexResource,
+    options?: PlexBestConnectionOptions
+  ) => Option.Option<PlexConnection> = bestConnection
+}
