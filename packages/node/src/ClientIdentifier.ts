@@ -58,7 +58,12 @@ const create = (dir: string, file: string): string => {
  */
 const directory: Effect.Effect<string, ConfigError.ConfigError> = Effect.map(
   Config.option(Config.nonEmptyString("XDG_CONFIG_HOME")),
-  (xdg) => Path.join(Option.getOrElse(xdg, () => Path.join(Os.homedir(), ".config")), "effect-plex")
+  (xdg) =>
+    Path.join(
+      // the XDG spec: a relative path is invalid and ignored
+      Option.getOrElse(Option.filter(xdg, Path.isAbsolute), () => Path.join(Os.homedir(), ".config")),
+      "effect-plex"
+    )
 )
 
 /**

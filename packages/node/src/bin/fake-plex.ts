@@ -26,10 +26,16 @@ Serves the fake plex.tv of @effect-plex/core/testing on 127.0.0.1 until interrup
   process.exit(0)
 }
 
-const port = Number(values.port)
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port must be a port number, not ${JSON.stringify(values.port)}`)
-  process.exit(2)
+const fail = (message: string): never => {
+  console.error(message)
+  return process.exit(2)
+}
+
+const port = /^\d+$/.test(values.port ?? "") ? Number(values.port) : Number.NaN
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not ${JSON.stringify(values.port)}`)
+const retryAfterFlag = values["retry-after"]
+if (retryAfterFlag !== undefined && retryAfterFlag !== "none" && !/^\d+$/.test(retryAfterFlag)) {
+  fail(`--retry-after must be a whole number of seconds or "none", not ${JSON.stringify(retryAfterFlag)}`)
 }
 const revokedTokenBody = values["revoked-body"] === "json" ? "json" : "xml"
 const retryAfter = values["retry-after"]
