@@ -8,6 +8,13 @@ import * as Ref from "effect/Ref"
 import { KeyStore, type KeyStoreService } from "../KeyStore.js"
 import type { PlexDeviceKey } from "../PlexDeviceKey.js"
 
+const make = (initial?: PlexDeviceKey): Effect.Effect<KeyStoreService> =>
+  Effect.map(Ref.make(Option.fromNullable(initial)), (ref) => ({
+    load: Ref.get(ref),
+    save: (key) => Ref.set(ref, Option.some(key)),
+    clear: Ref.set(ref, Option.none())
+  }))
+
 /**
  * A `KeyStore` that keeps the device key in memory: for tests, and for programs that register a
  * new device each run on purpose.
@@ -25,13 +32,6 @@ import type { PlexDeviceKey } from "../PlexDeviceKey.js"
  *   return yield* store.load
  * }).pipe(Effect.provide(InMemoryKeyStore.layer))
  */
-const make = (initial?: PlexDeviceKey): Effect.Effect<KeyStoreService> =>
-  Effect.map(Ref.make(Option.fromNullable(initial)), (ref) => ({
-    load: Ref.get(ref),
-    save: (key) => Ref.set(ref, Option.some(key)),
-    clear: Ref.set(ref, Option.none())
-  }))
-
 export const InMemoryKeyStore = {
   /** A store, optionally holding a key already. */
   make,
