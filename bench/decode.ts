@@ -1,0 +1,67 @@
+/**
+ * Decode time of a full account payload (the owner's `GET /api/v2/user` body, as the fake sends
+ * it), with tinybench: `JSON.parse` alone (what raw undici does), the `PlexUser` Schema decode of
+ * the parsed object (compiled once, the library's options), and both. One tinybench run per
+ * round; prints one JSON line: per task, the mean and p99 (ns) of each round.
+ *
+ *   pnpm exec tsx --conditions=@effect-plex/source bench/decode.ts [rounds] [timeMs]
+ */
+import { PlexUser } from "@effect-plex/core"
+import { FakeAccount, PlexTvModel } from "@effect-plex/core/testing"
+import * as Schema from "effect/Schema"
+import { Bench } from "tinybench"
+import { CLIENT_IDENTIFIER, checkAccount, OWNER_TOKEN } from "./shared.js"
+
+const rounds = Number(process.argv[2] ?? 5)
+const time = Number(process.argv[3] ?? 500)
+
+const [response] = PlexTvModel.handle(
+  PlexTvModel.make({ accounts: [FakeAccount.owner] }),
+  {
+    method: "GET",
+    url: "/api/v2/user",
+    headers: { "x-plex-client-identifier": CLIENT_IDENTIFIER, "x-plex-token": OWNER_TOKEN, accept: "application/json" },
+    body: ""
+  },
+  Date.now()
+)
+if (response.status !== 200) throw new Error(`status ${response.status}`)
+const text = response.body
+const parsed: unknown = JSON.parse(text)
+
+// as the library's `bodyDecoder` compiles it
+const decode = Schema.decodeUnknownEither(PlexUser, { errors: "all", onExcessProperty: "ignore" })
+const decodeOrThrow = (u: unknown) => {
+  const result = decode(u)
+  if (result._tag === "Left") throw new Error(String(result.left))
+  return result.right
+}
+checkAccount(decodeOrThrow(parsed).id)
+
+let sink: unknown
+const tasks: Record<string, () => void> = {
+  "JSON.parse": () => {
+    sink = JSON.parse(text)
+  },
+  "Schema decode": () => {
+    sink = decodeOrThrow(parsed)
+  },
+  "JSON.parse + Schema decode": () => {
+    sink = decodeOrThrow(JSON.parse(text))
+  }
+}
+
+const results: Record<string, Array<{ readonly meanNs: number; readonly p99Ns: number }>> = {}
+for (let r = 0; r < rounds; r++) {
+  const bench = new Bench({ time, warmupTime: Math.min(200, time) })
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn)
+  await bench.run()
+  for (const task of bench.tasks) {
+    const result = task.result
+    if (result.state !== "completed") throw new Error(`${task.name}: ${result.state}`)
+    ;(results[task.name] ??= []).push({ meanNs: result.latency.mean * 1e6, p99Ns: result.latency.p99 * 1e6 })
+  }
+}
+if (sink === undefined) throw new Error("nothing decoded")
+
+console.log(JSON.stringify({ bytes: Buffer.byteLength(text), results }))
