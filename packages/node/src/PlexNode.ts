@@ -1,16 +1,31 @@
 /**
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Undici from "undici"
 import { PlexAuth, PlexConfig, PlexHome, PlexJwtAuth, PlexPinAuth, PlexResources } from "@effect-plex/core"
 import { ClientIdentifier } from "./ClientIdentifier.js"
+import * as UndiciClient from "./internal/undiciClient.js"
+
+const HttpClientTag = HttpClient.HttpClient
 
 const layerConfig: Layer.Layer<PlexConfig, ConfigError.ConfigError> = PlexConfig.layerConfigWith(ClientIdentifier.get)
 
-const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+/** The lean undici client of this package, one keep-alive `Agent` per layer, closed with it. */
+const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
+  HttpClientTag,
+  Effect.map(
+    Effect.acquireRelease(Effect.sync(() => new Undici.Agent()), (agent) => Effect.promise(() => agent.close())),
+    UndiciClient.make
+  )
+)
+
+/** The platform's undici client (`@effect/platform-node`), for those who prefer it. */
+const layerPlatformHttpClient: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
 
 /**
  * The services, each built fresh: were they shared by reference, a user's own
@@ -42,8 +57,10 @@ const layer: Layer.Layer<
  *   `PlexConfig` and the `HttpClient` it uses.
  * - `layerConfig`: `PlexConfig.layerConfig`, but the client identifier falls back to the one kept
  *   in the user's config directory (see `ClientIdentifier`).
- * - `layerHttpClient`: the undici `HttpClient`. With a configuration of your own:
+ * - `layerHttpClient`: a lean `HttpClient` over undici (keep-alive; interrupting a call aborts its
+ *   request; bodies read with a byte limit without a `Stream`). With a configuration of your own:
  *   `PlexAuth.layer.pipe(Layer.provide(PlexConfig.layer({ … })), Layer.provide(PlexNode.layerHttpClient))`.
+ * - `layerPlatformHttpClient`: the undici client of `@effect/platform-node` instead.
  *
  * @since 0.1.0
  * @category layers
@@ -59,4 +76,4 @@ const layer: Layer.Layer<
  *   console.log(user.username)
  * }).pipe(Effect.provide(PlexNode.layer))
  */
-export const PlexNode = { layer, layerConfig, layerHttpClient }
+export const PlexNode = { layer, layerConfig, layerHttpClient, layerPlatformHttpClient }

@@ -65,7 +65,7 @@ const traced = <E, R>(client: Layer.Layer<HttpClient.HttpClient, E, R>) =>
 const overHttp = (options?: FakeOptions) =>
   services.pipe(
     Layer.provide(PlexTvServer.layerConfig({ clientIdentifier: CLIENT_ID })),
-    Layer.provide(traced(PlexNode.layerHttpClient)),
+    Layer.provide(traced(PlexNode.layerPlatformHttpClient)), // the worst case: the platform client, its span on
     Layer.provideMerge(PlexTvServer.layer({ accounts, settings: { rateLimit: undefined }, ...options }))
   )
 

@@ -65,13 +65,15 @@ export const makePlexHttp: Effect.Effect<PlexHttp, never, HttpClient.HttpClient 
       throttleCooldown: Duration.minutes(1)
     })
     const deadline = Duration.toMillis(config.deadline)
+    const timeout = Duration.toMillis(config.timeout)
     const retryIdempotent = retryPolicy(config.retry) as Schedule.Schedule<unknown, unknown>
     const retryUnsent = Schedule.exponential(config.retry.base).pipe(
       Schedule.jittered,
       Schedule.intersect(Schedule.recurs(config.retry.times)),
       Schedule.whileInput(neverSent)
     ) as Schedule.Schedule<unknown, unknown>
-    const onDeadline = () => new PlexTimeoutError({ timeout: config.deadline })
+    const attemptTimeout = new PlexTimeoutError({ timeout: config.timeout })
+    const deadlineTimeout = new PlexTimeoutError({ timeout: config.deadline })
 
     const execute = <A, E, C extends Call>(
       request: HttpClientRequest.HttpClientRequest,
@@ -81,19 +83,37 @@ export const makePlexHttp: Effect.Effect<PlexHttp, never, HttpClient.HttpClient 
       const handle = handleResponse(options.call, options.decode, config.maxBodySize)
       const signIn = options.call === "signIn"
       return Effect.flatMap(Clock.currentTimeMillis, (start) => {
-        const once = Effect.zipRight(
-          gate.pass(signIn, start + deadline),
-          attempt(client, config.timeout, request, handle).pipe(
-            Effect.tapError((error) => gate.observe(error as PlexError))
+        const deadlineAt = start + deadline
+        // One attempt, its timeout cut to what is left of the deadline: the deadline needs no
+        // timer of its own. The gate fails at once when it stays shut past the deadline.
+        const once = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const left = deadlineAt - now
+          if (left <= 0) return Effect.fail(deadlineTimeout)
+          const within = left < timeout ? { millis: left, error: deadlineTimeout } : { millis: timeout, error: attemptTimeout }
+          return Effect.zipRight(
+            gate.pass(signIn, deadlineAt),
+            attempt(client, within.millis, within.error, request, handle)
+          ).pipe(Effect.tapError((error) => gate.observe(error as PlexError)))
+        })
+        // The success path pays for no schedule: only a failure starts the retry loop, which is
+        // handed that first failure as its first input. Every error here is a PlexError, which is
+        // what the schedules read; no wait runs past the deadline.
+        return Effect.catchAll(once, (first) => {
+          let replayed = false
+          const again = Effect.suspend(() => {
+            if (replayed) return once
+            replayed = true
+            return Effect.fail(first)
+          })
+          const schedule = (options.idempotent ? retryIdempotent : retryUnsent).pipe(
+            Schedule.checkEffect((error) => fitsBefore(error as PlexError, deadlineAt)),
+            Schedule.modifyDelayEffect((_, delay) =>
+              Effect.map(Clock.currentTimeMillis, (now) => Duration.min(delay, Duration.millis(Math.max(0, deadlineAt - now))))
+            )
           )
-        )
-        // every error of this library is a PlexError, which is what the schedules read; no retry
-        // is started that plex.tv's Retry-After would push past the deadline: fail with it now
-        const schedule = (options.idempotent ? retryIdempotent : retryUnsent).pipe(
-          Schedule.checkEffect((error) => fitsBefore(error as PlexError, start + deadline))
-        )
-        return Effect.retry(once, schedule)
-      }).pipe(Effect.timeoutFail({ duration: config.deadline, onTimeout: onDeadline }))
+          return Effect.retry(again, schedule)
+        })
+      })
     }
     return { config, execute }
   }

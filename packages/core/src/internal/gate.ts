@@ -30,19 +30,22 @@ const make = (options: GateOptions): Gate => {
   let signInOpenAt = 0
   const cooldown = Duration.toMillis(options.rateLimitCooldown)
   const throttle = Duration.toMillis(options.throttleCooldown)
+  const pass = (signIn: boolean, deadlineAt: number): Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (signIn && signInOpenAt > now) {
+        return Effect.fail(new PlexUnauthorizedError({ status: 401, errors: [], reason: "Throttled" }))
+      }
+      const wait = openAt - now
+      if (wait <= 0) return Effect.void
+      if (openAt > deadlineAt) {
+        return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(wait)) }))
+      }
+      // look again after the wait: a 429 that arrived meanwhile (an answer to a request already in
+      // flight when the gate shut) may have pushed the cool-down further
+      return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pass(signIn, deadlineAt))
+    })
   return {
-    pass: (signIn, deadlineAt) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError> => {
-        if (signIn && signInOpenAt > now) {
-          return Effect.fail(new PlexUnauthorizedError({ status: 401, errors: [], reason: "Throttled" }))
-        }
-        const wait = openAt - now
-        if (wait <= 0) return Effect.void
-        if (openAt > deadlineAt) {
-          return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(wait)) }))
-        }
-        return Effect.sleep(Duration.millis(wait))
-      }),
+    pass,
     observe: (error) => {
       if (error._tag === "PlexRateLimitError") {
         return Effect.map(Clock.currentTimeMillis, (now) => {

@@ -13,12 +13,14 @@ import type { PlexConfigService } from "../PlexConfig.js"
 import { PlexError, PlexTimeoutError, PlexTransportError } from "../PlexError.js"
 import { clientHeaders } from "./headers.js"
 
+
 const redactPlexToken = Arr.append("x-plex-token")
 
 /**
  * The configured client, built once per layer: base URL, `X-Plex-*` identity and `Accept: JSON` on
  * every request; no trace headers sent to a third-party host; no platform `http.client` span (its
- * failure would hold the request's headers); `X-Plex-Token` redacted in logs.
+ * failure would hold the request's headers); `X-Plex-Token` redacted where the platform prints
+ * headers. Requests never reach a log or an error of ours.
  */
 export const configureClient = (
   client: HttpClient.HttpClient,
@@ -38,6 +40,7 @@ export const configureClient = (
     // The platform's own `http.client` span would end with the platform error, which holds the
     // request and so the token header: our operation spans carry the safe facts instead.
     HttpClient.withTracerDisabledWhen(() => true),
+    // should a user turn that span back on, its header attributes still hide the token
     HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, redactPlexToken))
   )
 }
@@ -59,15 +62,17 @@ const transportReason = (error: HttpClientError.HttpClientError): string => {
  */
 export const attempt = <A, E>(
   client: HttpClient.HttpClient,
-  timeout: Duration.Duration,
+  timeoutMillis: number,
+  onTimeout: PlexTimeoutError,
   request: HttpClientRequest.HttpClientRequest,
   handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | PlexTransportError | PlexTimeoutError> =>
   client.execute(request).pipe(
     Effect.catchAll((error) => Effect.fail(new PlexTransportError({ reason: transportReason(error) }))),
-    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
-    Effect.flatMap(handle),
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => new PlexTimeoutError({ timeout }) })
+    Effect.flatMap((response) =>
+      Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status), handle(response))
+    ),
+    Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => onTimeout })
   )
 
 /**

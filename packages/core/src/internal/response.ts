@@ -116,7 +116,8 @@ export const unauthorizedReason = (call: Call, errors: ReadonlyArray<PlexApiErro
         return call === "signIn" ? "InvalidCredentials" : "InvalidToken"
     }
   }
-  return "Unknown"
+  // Plex's rule for a token call: 401 means the token is invalid, whatever the body (or none) says
+  return call === "token" ? "InvalidToken" : "Unknown"
 }
 
 /** `Retry-After` as seconds or an HTTP date, relative to `now`; never negative. */
@@ -132,8 +133,28 @@ export const parseRetryAfter = (value: string | undefined, now: number): Option.
 /** The connection broke while the body was read. */
 const bodyLost = new PlexTransportError({ reason: "Transport (body cut off)" })
 
+/**
+ * A response that can read its body with a byte limit without a `Stream` (the Node client of
+ * `@effect-plex/node` offers it); other responses are read through their `stream`.
+ */
+const boundedText = Symbol.for("@effect-plex/core/HttpClientResponse/boundedText")
+
+interface BoundedTextResponse {
+  readonly [boundedText]: (
+    limit: number
+  ) => Effect.Effect<{ readonly _tag: "Text"; readonly text: string } | { readonly _tag: "TooLarge" }, unknown>
+}
+
 const tooLarge = new PlexDecodeError({ paths: ["(body)"], reason: "TooLarge" })
 const utf8 = new TextDecoder()
+
+/**
+ * Gives up on a body without reading it. The platform client aborts a request when the stream of
+ * its body ends, so open the stream and end it at once: the connection is closed (a keep-alive
+ * pool would otherwise hold it, with the rest of a huge body on its way, until garbage collection).
+ */
+const discard = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  Effect.ignore(Stream.runDrain(Stream.interruptWhen(response.stream, Effect.void)))
 
 /**
  * The body as text, reading at most `limit` bytes: a declared `Content-Length` past the limit fails
@@ -146,7 +167,16 @@ export const readText = (
 ): Effect.Effect<string, PlexDecodeError | PlexTransportError> => {
   const declared = response.headers["content-length"]
   if (declared !== undefined && /^\d+$/.test(declared)) {
-    return Number(declared) > limit ? Effect.fail(tooLarge) : Effect.mapError(response.text, () => bodyLost)
+    return Number(declared) > limit
+      ? Effect.zipRight(discard(response), Effect.fail(tooLarge))
+      : Effect.mapError(response.text, () => bodyLost)
+  }
+  const bounded = (response as Partial<BoundedTextResponse>)[boundedText]
+  if (typeof bounded === "function") {
+    return Effect.flatMap(
+      Effect.mapError(bounded.call(response, limit), () => bodyLost),
+      (result) => result._tag === "Text" ? Effect.succeed(result.text) : Effect.fail(tooLarge)
+    )
   }
   return Effect.suspend(() => {
     const chunks: Array<Uint8Array> = []
