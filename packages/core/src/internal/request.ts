@@ -69,9 +69,8 @@ export const attempt = <A, E>(
 ): Effect.Effect<A, E | PlexTransportError | PlexTimeoutError> =>
   client.execute(request).pipe(
     Effect.catchAll((error) => Effect.fail(new PlexTransportError({ reason: transportReason(error) }))),
-    Effect.flatMap((response) =>
-      Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status), handle(response))
-    ),
+    // a failure's status is in its error; a success's is 2xx: no span annotation on the hot path
+    Effect.flatMap(handle),
     Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => onTimeout })
   )
 
