@@ -59,7 +59,9 @@ export type PlexAuthError =
 export interface PlexAuthService {
   /**
    * `POST /api/v2/users/signin` with a login and password (and the 6-digit code of two-factor
-   * accounts). Never retried automatically: each failed attempt counts toward plex.tv's lockout.
+   * accounts). Never retried once plex.tv has seen it: each failed attempt counts toward plex.tv's
+   * lockout. Only a request that never left the machine (connection refused, name not resolved)
+   * is tried again.
    */
   readonly signIn: (credentials: PasswordCredentials) => Effect.Effect<PlexUser, PlexAuthError>
   /**

@@ -36,7 +36,10 @@ const isDurationInput = (u: unknown): u is Duration.DurationInput => Option.isSo
 
 /** A `Duration`, or anything `Duration.decode` takes: `"10 seconds"`, `2500` (millis), `[1, 0]`. */
 const DurationInput = Schema.transformOrFail(
-  Schema.declare(isDurationInput, { identifier: "DurationInput" }),
+  Schema.declare(isDurationInput, {
+    identifier: "DurationInput",
+    message: () => "must be a duration, such as \"10 seconds\" or a number of milliseconds"
+  }),
   Schema.DurationFromSelf,
   {
     strict: true,

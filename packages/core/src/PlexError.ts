@@ -65,6 +65,8 @@ export class PlexBadRequestError
  * Why plex.tv refused a request, derived from its error code:
  * 1029 `VerificationRequired`, 1028 `InvalidVerificationCode`, 1031 `Throttled`, 1001
  * `InvalidCredentials` on sign-in and `InvalidToken` on token calls, 422 and 498 `InvalidToken`.
+ * A 401 on a token call without a known code is `InvalidToken` too (plex.tv's rule: 401 means the
+ * token is invalid).
  *
  * @since 0.1.0
  * @category models
