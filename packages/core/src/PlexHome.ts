@@ -12,16 +12,8 @@ import * as Schema from "effect/Schema"
 import { makePlexHttp, withToken } from "./internal/client.js"
 import { bodyDecoder, type Decoder, issuePaths } from "./internal/response.js"
 import type { PlexConfig } from "./PlexConfig.js"
-import {
-  type PlexBadRequestError,
-  PlexDecodeError,
-  type PlexHomePinRequiredError,
-  type PlexHttpError,
-  type PlexRateLimitError,
-  type PlexTimeoutError,
-  type PlexTransportError,
-  type PlexUnauthorizedError
-} from "./PlexError.js"
+import type { PlexAuthError } from "./PlexAuth.js"
+import { PlexDecodeError, type PlexHomePinRequiredError } from "./PlexError.js"
 import { PlexHomeUser } from "./PlexHomeUser.js"
 import { PlexUser } from "./PlexUser.js"
 
@@ -37,15 +29,7 @@ import { PlexUser } from "./PlexUser.js"
  * const needsPin = (error: PlexHomeError) => error._tag === "PlexHomePinRequiredError"
  * console.log(needsPin)
  */
-export type PlexHomeError =
-  | PlexBadRequestError
-  | PlexUnauthorizedError
-  | PlexRateLimitError
-  | PlexHttpError
-  | PlexTransportError
-  | PlexTimeoutError
-  | PlexDecodeError
-  | PlexHomePinRequiredError
+export type PlexHomeError = PlexAuthError | PlexHomePinRequiredError
 
 /**
  * Options of {@link PlexHomeService.switchTo}.

@@ -20,17 +20,8 @@ import { bodyDecoder, ignoreBody } from "./internal/response.js"
 import { KeyStore } from "./KeyStore.js"
 import { PlexConfig } from "./PlexConfig.js"
 import { PlexDeviceKey, PlexPublicJwk } from "./PlexDeviceKey.js"
-import {
-  type PlexBadRequestError,
-  PlexDecodeError,
-  type PlexHttpError,
-  type PlexJwtRejectedError,
-  type PlexKeyStoreError,
-  type PlexRateLimitError,
-  type PlexTimeoutError,
-  type PlexTransportError,
-  PlexUnauthorizedError
-} from "./PlexError.js"
+import type { PlexAuthError } from "./PlexAuth.js"
+import { PlexDecodeError, type PlexJwtRejectedError, type PlexKeyStoreError, PlexUnauthorizedError } from "./PlexError.js"
 
 /**
  * What a `PlexJwtAuth` call can fail with.
@@ -43,15 +34,7 @@ import {
  * const isRefused = (error: PlexJwtError) => error._tag === "PlexJwtRejectedError"
  * console.log(isRefused)
  */
-export type PlexJwtError =
-  | PlexBadRequestError
-  | PlexUnauthorizedError
-  | PlexRateLimitError
-  | PlexHttpError
-  | PlexTransportError
-  | PlexTimeoutError
-  | PlexDecodeError
-  | PlexJwtRejectedError
+export type PlexJwtError = PlexAuthError | PlexJwtRejectedError
 
 /**
  * A Plex JWT: used exactly like a classic token (`X-Plex-Token`), valid for about 7 days.

@@ -12,15 +12,7 @@ import * as Schema from "effect/Schema"
 import { makePlexHttp, withToken } from "./internal/client.js"
 import { bodyDecoder } from "./internal/response.js"
 import type { PlexConfig } from "./PlexConfig.js"
-import type {
-  PlexBadRequestError,
-  PlexDecodeError,
-  PlexHttpError,
-  PlexRateLimitError,
-  PlexTimeoutError,
-  PlexTransportError,
-  PlexUnauthorizedError
-} from "./PlexError.js"
+import type { PlexAuthError } from "./PlexAuth.js"
 import { type PlexConnection, PlexResource } from "./PlexResource.js"
 
 /**
@@ -35,14 +27,7 @@ import { type PlexConnection, PlexResource } from "./PlexResource.js"
  *   error._tag === "PlexUnauthorizedError" && error.reason === "InvalidToken"
  * console.log(tokenIsDead)
  */
-export type PlexResourcesError =
-  | PlexBadRequestError
-  | PlexUnauthorizedError
-  | PlexRateLimitError
-  | PlexHttpError
-  | PlexTransportError
-  | PlexTimeoutError
-  | PlexDecodeError
+export type PlexResourcesError = PlexAuthError
 
 /**
  * Options of {@link PlexResourcesService.list}: which kinds of connection plex.tv should include.
