@@ -68,7 +68,7 @@ const maxMessage = 300
 
 const toInt = (u: unknown): number | undefined => {
   const n = typeof u === "string" && u.trim() !== "" ? Number(u) : u
-  return typeof n === "number" && Number.isInteger(n) ? n : undefined
+  return typeof n === "number" && Number.isSafeInteger(n) ? n : undefined // what Schema.Int accepts
 }
 
 const apiError = (u: { readonly code?: unknown; readonly message?: unknown; readonly status?: unknown }) => {

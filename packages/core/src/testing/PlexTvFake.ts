@@ -3,16 +3,18 @@
  */
 import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import type { FakeRequest, FakeResponse, FakeToken, PlexTvOptions, PlexTvSettings, PlexTvState } from "./PlexTvModel.js"
 import { PlexTvModel } from "./PlexTvModel.js"
+import type { FakeFaultPlan, FakeTransportStats } from "./FakeFault.js"
 import { finish, needsCrypto, prepare } from "./internal/crypto.js"
+import { type Counters, respond, statsOf } from "./internal/memoryDoor.js"
 
 /**
  * Control of a running fake plex.tv: answer requests, look at its state, change it.
@@ -26,7 +28,10 @@ import { finish, needsCrypto, prepare } from "./internal/crypto.js"
  * const attempts = Effect.flatMap(PlexTvFake, (fake) => fake.signInAttempts)
  */
 export interface PlexTvFakeService {
-  /** Answers one request, at the time of the Effect `Clock` (so `TestClock` drives it). */
+  /**
+   * Answers one request, at the time of the Effect `Clock` (so `TestClock` drives it), after the
+   * fault plan's latency. A transport fault on the answer is left to the front door to perform.
+   */
   readonly handle: (request: FakeRequest) => Effect.Effect<FakeResponse>
   readonly state: Effect.Effect<PlexTvState>
   /** Applies a pure change to the state, such as `PlexTvModel.revokeToken`. */
@@ -43,22 +48,45 @@ export interface PlexTvFakeService {
    * account or no pending (unexpired, unlinked) PIN with that code.
    */
   readonly linkPin: (code: string, login: string) => Effect.Effect<void, Cause.NoSuchElementException>
+  /**
+   * Replaces the fault plan (see `FakeFaultPlan`); `{}` turns faults off. The faults injected so
+   * far are in `state`'s `faults.injected`, and each faulted request's log entry names its fault.
+   */
+  readonly faults: (plan: FakeFaultPlan) => Effect.Effect<void>
+  /** What the in-memory `HttpClient` of `PlexTvFake.layer` saw: aborted requests, bytes of fault bodies. */
+  readonly transportStats: Effect.Effect<FakeTransportStats>
+}
+
+const counters = new WeakMap<PlexTvFakeService, Counters>()
+
+const countersOf = (fake: PlexTvFakeService): Counters => {
+  let found = counters.get(fake)
+  if (found === undefined) {
+    found = { requests: 0, aborted: 0, streamedBytes: 0 }
+    counters.set(fake, found)
+  }
+  return found
 }
 
 const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
   Effect.map(Ref.make(PlexTvModel.make(options)), (ref) => {
     const update = (f: (state: PlexTvState) => PlexTvState) => Ref.update(ref, f)
-    return {
+    const answer = (request: FakeRequest) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const crypto = needsCrypto(request)
+        if (!crypto) return yield* Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now))
+        const before = yield* Ref.get(ref)
+        const known = yield* Effect.promise(() => prepare(before, request))
+        const response = yield* Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now, known))
+        return yield* Effect.promise(() => finish(before, response))
+      })
+    const service: PlexTvFakeService = {
       handle: (request) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          const crypto = needsCrypto(request)
-          if (!crypto) return yield* Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now))
-          const before = yield* Ref.get(ref)
-          const known = yield* Effect.promise(() => prepare(before, request))
-          const response = yield* Ref.modify(ref, (state) => PlexTvModel.handle(state, request, now, known))
-          return yield* Effect.promise(() => finish(before, response))
-        }),
+        Effect.tap(answer(request), (response) =>
+          response.delayMillis === undefined || response.delayMillis <= 0
+            ? Effect.void
+            : Effect.sleep(Duration.millis(response.delayMillis))),
       state: Ref.get(ref),
       update,
       configure: (settings) => update((state) => PlexTvModel.configure(state, settings)),
@@ -80,8 +108,11 @@ const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
               () => new Cause.NoSuchElementException(`no pending PIN to link for ${login}`)
             ),
             Effect.asVoid
-          )
+          ),
+      faults: (plan) => update((state) => PlexTvModel.setFaults(state, plan)),
+      transportStats: Effect.sync(() => statsOf(countersOf(service)))
     }
+    return service
   })
 
 const decoder = new TextDecoder()
@@ -97,31 +128,34 @@ const bodyText = (body: HttpBody.HttpBody): string => {
   }
 }
 
-/** An `HttpClient` whose every request is answered by the fake, in memory. */
-const client = (fake: PlexTvFakeService): HttpClient.HttpClient =>
-  HttpClient.make((request, url) => {
+/**
+ * An `HttpClient` whose every request is answered by the fake, in memory, transport faults
+ * simulated as a real client would see them (see `internal/memoryDoor.ts`).
+ */
+const client = (fake: PlexTvFakeService): HttpClient.HttpClient => {
+  const stats = countersOf(fake)
+  return HttpClient.make((request, url, signal) => {
     const headers: Record<string, string> = { ...request.headers }
     if (request.body._tag !== "Empty" && request.body.contentType !== undefined && headers["content-type"] === undefined) {
       headers["content-type"] = request.body.contentType
     }
-    return Effect.map(
-      fake.handle({ method: request.method, url: url.pathname + url.search, headers, body: bodyText(request.body) }),
-      (response) =>
-        HttpClientResponse.fromWeb(
-          request,
-          new Response(response.status === 204 || response.body === "" ? null : response.body, {
-            status: response.status,
-            headers: response.headers
-          })
-        )
+    const faked = { method: request.method, url: url.pathname + url.search, headers, body: bodyText(request.body) }
+    stats.requests++
+    return fake.handle(faked).pipe(
+      Effect.onInterrupt(() => Effect.sync(() => stats.aborted++)), // the caller left while the fake waited
+      Effect.flatMap((answer) => respond(request, answer, signal, stats))
     )
   })
+}
 
 /**
  * An in-memory plex.tv for tests: the accounts you describe, sign-in with its failures and
  * lockout, `/api/v2/user` with valid, unknown, signed-out and revoked tokens, XML when `Accept` is
  * not JSON, 400/1000 without a client identifier, and 429 past a rate limit. Its behaviour is
- * {@link PlexTvModel}, the same as `PlexTvServer` serves over HTTP.
+ * {@link PlexTvModel}, the same as `PlexTvServer` serves over HTTP. A fault plan (`faults`, see
+ * `FakeFaultPlan`) spoils answers on purpose; the in-memory `HttpClient` simulates each fault as a
+ * real client would see it (a reset as a transport error, a stalled or endless body as a stream that
+ * never ends), its waits on the Effect `Clock`, so `TestClock` drives them.
  *
  * @since 0.1.0
  * @category testing

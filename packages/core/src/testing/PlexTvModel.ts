@@ -7,7 +7,9 @@
  * @since 0.1.0
  */
 import type { FakeAccount } from "./FakeAccount.js"
+import type { FakeFaultPlan, FakeFaultTag, FakeTransport } from "./FakeFault.js"
 import { apiErrors, errorResponse, toXml } from "./internal/bodies.js"
+import { type FaultState, initialFaults, withFaults } from "./internal/faults.js"
 import { matchPath, type Route } from "./internal/route.js"
 import { accountRoutes } from "./internal/routes/account.js"
 import { homeRoutes, type HomeOptions, type HomeState, initialHome } from "./internal/routes/home.js"
@@ -60,6 +62,10 @@ export interface FakeResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+  /** A fault the front door performs on the connection (see `FakeFaultPlan`); absent for a plain answer. */
+  readonly transport?: FakeTransport | undefined
+  /** How long the front door waits before answering (the plan's latency, a `Delay` fault). */
+  readonly delayMillis?: number | undefined
 }
 
 /**
@@ -136,6 +142,8 @@ export interface FakeLogEntry {
   readonly clientIdentifier: string | undefined
   readonly tokenIn: "header" | "query" | "none"
   readonly accept: string | undefined
+  /** The fault of the plan this request got, if any. */
+  readonly fault?: FakeFaultTag | undefined
 }
 
 /**
@@ -163,6 +171,8 @@ export interface PlexTvState {
   readonly jwt: JwtState
   readonly resources: ResourcesState
   readonly home: HomeState
+  /** The fault plan, what is left of it, and the faults injected so far. */
+  readonly faults: FaultState
 }
 
 /**
@@ -184,6 +194,8 @@ export interface PlexTvOptions {
   readonly jwt?: JwtOptions | undefined
   readonly resources?: ResourcesOptions | undefined
   readonly home?: HomeOptions | undefined
+  /** Faults from the start; see `FakeFaultPlan`. */
+  readonly faults?: FakeFaultPlan | undefined
 }
 
 const defaultSettings: PlexTvSettings = {
@@ -306,7 +318,8 @@ export const PlexTvModel = {
       pins: initialPins(options.pins),
       jwt: initialJwt(options.jwt),
       resources: initialResources(options.resources),
-      home: initialHome(options.home)
+      home: initialHome(options.home),
+      faults: initialFaults(options.faults)
     }
   },
 
@@ -321,8 +334,15 @@ export const PlexTvModel = {
     facts: Readonly<Record<string, unknown>> = {}
   ): readonly [FakeResponse, PlexTvState] => {
     const url = new URL(request.url, "http://plex.invalid")
-    const [response, next] = dispatch(state, request, url, now, facts)
+    const [response, next, fault] = withFaults(
+      state,
+      request,
+      url.pathname,
+      now,
+      (current, effective) => dispatch(current, effective, url, now, facts)
+    )
     return [response, record(next, {
+      ...(fault === undefined ? {} : { fault }),
       at: now,
       method: request.method.toUpperCase(),
       path: url.pathname,
@@ -353,6 +373,12 @@ export const PlexTvModel = {
 
   /** Marks a token signed out: it then answers 401/1001. */
   signOutToken: (state: PlexTvState, token: string): PlexTvState => setTokenState(state, token, "signedOut"),
+
+  /**
+   * Replaces the fault plan: its steps start over, its PRNG restarts from its seed, the count of
+   * injected faults from zero.
+   */
+  setFaults: (state: PlexTvState, plan: FakeFaultPlan): PlexTvState => ({ ...state, faults: initialFaults(plan) }),
 
   /** Changes settings. */
   configure: (state: PlexTvState, settings: Partial<PlexTvSettings>): PlexTvState => ({

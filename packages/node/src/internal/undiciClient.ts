@@ -67,6 +67,15 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     data.body.on("error", noop)
   }
 
+  /**
+   * A body read that is interrupted (a timeout, an interrupted call) destroys the body, which aborts
+   * the request and closes its connection; otherwise undici would go on receiving it, and closing
+   * the `Agent` would wait for it forever.
+   */
+  private abortOnInterrupt<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return Effect.onInterrupt(effect, () => Effect.sync(() => this.body.destroy()))
+  }
+
   private fail(cause: unknown): HttpClientError.ResponseError {
     return new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
   }
@@ -82,7 +91,9 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     return this.cachedText ??= Effect.runSync(
-      Effect.cached(Effect.tryPromise({ try: () => this.body.text(), catch: (cause) => this.fail(cause) }))
+      Effect.cached(
+        this.abortOnInterrupt(Effect.tryPromise({ try: () => this.body.text(), catch: (cause) => this.fail(cause) }))
+      )
     )
   }
 
@@ -97,7 +108,9 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.tryPromise({ try: () => this.body.arrayBuffer(), catch: (cause) => this.fail(cause) })
+    return this.abortOnInterrupt(
+      Effect.tryPromise({ try: () => this.body.arrayBuffer(), catch: (cause) => this.fail(cause) })
+    )
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
@@ -109,7 +122,9 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   [boundedText](limit: number): Effect.Effect<BoundedTextResult, HttpClientError.ResponseError> {
-    return Effect.tryPromise({ try: () => readBounded(this.body, limit), catch: (cause) => this.fail(cause) })
+    return this.abortOnInterrupt(
+      Effect.tryPromise({ try: () => readBounded(this.body, limit), catch: (cause) => this.fail(cause) })
+    )
   }
 
   toJSON(): unknown {

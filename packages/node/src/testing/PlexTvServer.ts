@@ -4,12 +4,20 @@
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import { PlexConfig, type PlexConfigOptions } from "@effect-plex/core"
-import { PlexTvFake, type PlexTvFakeService, type PlexTvOptions } from "@effect-plex/core/testing"
+import {
+  type FakeTransportStats,
+  PlexTvFake,
+  type PlexTvFakeService,
+  type PlexTvOptions
+} from "@effect-plex/core/testing"
+import { perform, type ServerCounters } from "./internal/faults.js"
 
 /**
  * A running local plex.tv: where it listens.
@@ -28,6 +36,12 @@ export interface PlexTvServerService {
   readonly port: number
   /** Open client connections right now (tests check that none leak). */
   readonly openConnections: Effect.Effect<number>
+  /**
+   * Requests received; those whose client closed the connection before the whole answer was sent
+   * (an interrupted call, a timeout, a huge body given up on); the bytes of fault bodies (huge,
+   * endless) sent.
+   */
+  readonly transportStats: Effect.Effect<FakeTransportStats>
 }
 
 const headersOf = (request: Http.IncomingMessage): Record<string, string> => {
@@ -43,8 +57,9 @@ const MAX_BODY = 1024 * 1024
 const serve = (fake: PlexTvFakeService, port: number) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
-    const run = Runtime.runPromise(runtime)
+    const runFork = Runtime.runFork(runtime)
     const sockets = new Set<Net.Socket>()
+    const counters: ServerCounters = { requests: 0, aborted: 0, streamedBytes: 0 }
 
     const server = Http.createServer((request, response) => {
       const chunks: Array<Buffer> = []
@@ -59,20 +74,24 @@ const serve = (fake: PlexTvFakeService, port: number) =>
         chunks.push(chunk)
       })
       request.on("end", () => {
-        run(fake.handle({
+        counters.requests++
+        const fiber = runFork(fake.handle({
           method: request.method ?? "GET",
           url: request.url ?? "/",
           headers: headersOf(request),
           body: Buffer.concat(chunks).toString("utf8")
-        })).then(
-          (answer) => {
-            response.writeHead(answer.status, answer.headers)
-            response.end(answer.status === 204 ? undefined : answer.body)
-          },
-          () => {
-            response.writeHead(500).end()
-          }
-        )
+        }))
+        const performing = perform(response, counters)
+        // the client left before the whole answer was sent (a reset of our own does not count)
+        response.once("close", () => {
+          if (!response.writableFinished && !performing.resetByUs()) counters.aborted++
+          performing.stop()
+          if (fiber.unsafePoll() === null) runFork(Fiber.interrupt(fiber))
+        })
+        fiber.addObserver((exit) => {
+          if (Exit.isSuccess(exit)) performing.answer(exit.value)
+          else if (!Exit.isInterrupted(exit) && !response.headersSent) response.writeHead(500).end()
+        })
       })
     })
     server.keepAliveTimeout = 5_000
@@ -101,13 +120,17 @@ const serve = (fake: PlexTvFakeService, port: number) =>
     return {
       baseUrl: `http://127.0.0.1:${address.port}`,
       port: address.port,
-      openConnections: Effect.sync(() => sockets.size)
+      openConnections: Effect.sync(() => sockets.size),
+      transportStats: Effect.sync(() => ({ ...counters }))
     } satisfies PlexTvServerService
   })
 
 /**
  * The fake plex.tv of `@effect-plex/core/testing`, served over real HTTP on 127.0.0.1 with an
- * OS-assigned port: the same model, so it answers exactly as the in-memory `PlexTvFake`. For
+ * OS-assigned port: the same model, so it answers exactly as the in-memory `PlexTvFake`, and obeys
+ * the same fault plan (`PlexTvFake`'s `faults`), performing transport faults on the socket: a reset
+ * before or in the middle of the body, a body that never ends, headers then silence, a huge body
+ * streamed with backpressure, each stopped as soon as the client leaves. For
  * integration tests over a real HTTP client, and for the offline demo (`pnpm fake-plex` runs it
  * on its own).
  *

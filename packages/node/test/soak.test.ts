@@ -1,0 +1,43 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { formatReport, runSoak, type SoakServer } from "../../../scripts/soak-lib.js"
+import { startServer } from "./reliabilitySupport.js"
+
+describe("soak, small (pnpm soak runs the full one)", () => {
+  it.live("1,000 calls at concurrency 64, 5% seeded faults: no defect, nothing late, nothing left behind", () =>
+    Effect.gen(function*() {
+      const { fake, server } = yield* startServer({
+        plan: { random: { rate: 0.05, seed: 42 } },
+        settings: { logLimit: 0 }
+      })
+      const soakServer: SoakServer = {
+        baseUrl: server.baseUrl,
+        stats: Effect.gen(function*() {
+          const transport = yield* server.transportStats
+          return {
+            openConnections: yield* server.openConnections,
+            requests: transport.requests,
+            aborted: transport.aborted,
+            streamedBytes: transport.streamedBytes,
+            injected: (yield* fake.state).faults.injected
+          }
+        })
+      }
+      const report = yield* runSoak(soakServer, {
+        calls: 1000,
+        concurrency: 64,
+        timeout: Duration.millis(500),
+        deadline: Duration.seconds(3),
+        margin: Duration.millis(250),
+        maxRunTime: Duration.seconds(40),
+        // the server shares this process: its heap is in the figure too
+        heapBoundBytes: 96 * 1024 * 1024,
+        warmup: 200
+      })
+      assert.deepStrictEqual(report.violations, [], formatReport(report).join("\n"))
+      assert.strictEqual(report.defects + report.unhandled + report.lateCalls, 0)
+      assert.isAbove(Object.values(report.server.injected).reduce((a, b) => a + (b ?? 0), 0), 20)
+      assert.strictEqual(report.openSocketsAtEnd, 0)
+    }).pipe(Effect.scoped), 60_000)
+})
