@@ -481,8 +481,8 @@ const variantsList = variants.map((v) => `- **${v.name}**: ${v.description}`).jo
 const notes = [
   "## Notes",
   "",
-  "- **Noise.** This machine has 2 cores and other engineers were running test suites on it during the run",
-  "  (see the load average above): the client, the fake server and unrelated work share 2 cores, so absolute",
+  "- **Noise.** This machine has 2 cores, and other work may run beside the bench (see the load average",
+  "  above): the client, the fake server and anything else share 2 cores, so absolute",
   "  figures move a lot between runs (2× is not unusual for p99 and cold start). Read the ratios (same run,",
   "  rounds interleaved across variants) rather than absolute numbers, and re-run before trusting a small change.",
   "- **Throughput at c≥16 is bounded by the fake server** (one Node process running the fake's Effect model per",
