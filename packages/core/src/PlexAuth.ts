@@ -11,36 +11,10 @@ import { makePlexHttp, withToken } from "./internal/client.js"
 import { bodyDecoder, ignoreBody } from "./internal/response.js"
 import type { PasswordCredentials } from "./PasswordCredentials.js"
 import { PlexConfig } from "./PlexConfig.js"
-import type {
-  PlexBadRequestError,
-  PlexDecodeError,
-  PlexHttpError,
-  PlexRateLimitError,
-  PlexTimeoutError,
-  PlexTransportError,
-  PlexUnauthorizedError
-} from "./PlexError.js"
+import type { PlexAuthError } from "./PlexError.js"
 import { PlexUser } from "./PlexUser.js"
 
-/**
- * What a `PlexAuth` call can fail with.
- *
- * @since 0.1.0
- * @category errors
- * @example
- * import type { PlexAuthError } from "@effect-plex/core"
- *
- * const tag = (error: PlexAuthError) => error._tag
- * console.log(tag)
- */
-export type PlexAuthError =
-  | PlexBadRequestError
-  | PlexUnauthorizedError
-  | PlexRateLimitError
-  | PlexHttpError
-  | PlexTransportError
-  | PlexTimeoutError
-  | PlexDecodeError
+export type { PlexAuthError } from "./PlexError.js"
 
 /**
  * The account operations of plex.tv.

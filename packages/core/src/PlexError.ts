@@ -394,6 +394,26 @@ export class PlexKeyStoreError
 }
 
 /**
+ * What a `PlexAuth` call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import type { PlexAuthError } from "@effect-plex/core"
+ *
+ * const tag = (error: PlexAuthError) => error._tag
+ * console.log(tag)
+ */
+export type PlexAuthError =
+  | PlexBadRequestError
+  | PlexUnauthorizedError
+  | PlexRateLimitError
+  | PlexHttpError
+  | PlexTransportError
+  | PlexTimeoutError
+  | PlexDecodeError
+
+/**
  * Every failure a plex.tv call can end in.
  *
  * @since 0.1.0
@@ -405,13 +425,7 @@ export class PlexKeyStoreError
  * console.log(describe)
  */
 export type PlexError =
-  | PlexBadRequestError
-  | PlexUnauthorizedError
-  | PlexRateLimitError
-  | PlexHttpError
-  | PlexTransportError
-  | PlexTimeoutError
-  | PlexDecodeError
+  | PlexAuthError
   | PlexPinExpiredError
   | PlexHomePinRequiredError
   | PlexJwtRejectedError
