@@ -13,10 +13,10 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
 import { PlexAuth, PlexConfig, PlexHome, type PlexHomeError, PlexHomeUser } from "@effect-plex/core"
 import { FakeAccount, PlexTvFake, type PlexTvOptions } from "@effect-plex/core/testing"
+import { spanText, withRecordedSpans } from "../../../test-support/spans.js"
 
 const CLIENT = "home-test-client"
 const OWNER_TOKEN = "FAKEtokenOwner000001"
@@ -76,34 +76,6 @@ const expectPinRequired = (error: PlexHomeError) => {
   assert.deepStrictEqual(error.errors.map((e) => [e.code, e.status]), [[1041, undefined]])
   return error
 }
-
-/** Runs `effect` with a tracer that keeps every span it starts. */
-const withRecordedSpans = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const spans: Array<Tracer.Span> = []
-    const base = yield* Effect.tracer
-    const tracer = Tracer.make({
-      span: (...args) => {
-        const span = base.span(...args)
-        spans.push(span)
-        return span
-      },
-      context: (f, fiber) => base.context(f, fiber)
-    })
-    const exit = yield* Effect.exit(Effect.withTracer(effect, tracer))
-    return { exit, spans }
-  })
-
-/** What a tracer exports of a span: name, attributes, events, and the failure of a failed span. */
-const spanText = (span: Tracer.Span) =>
-  inspect({
-    name: span.name,
-    attributes: [...span.attributes],
-    events: "events" in span ? span.events : [],
-    failure: span.status._tag === "Ended" && Exit.isFailure(span.status.exit)
-      ? Cause.pretty(span.status.exit.cause)
-      : ""
-  }, { depth: 20 })
 
 const printed = (u: unknown) => [String(u), JSON.stringify(u), inspect(u, { depth: 10 }), Cause.pretty(Cause.fail(u))]
 

@@ -7,7 +7,6 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -15,7 +14,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
 import {
   type PlexBestConnectionOptions,
@@ -26,6 +24,7 @@ import {
   type PlexResourcesListOptions
 } from "@effect-plex/core"
 import { FakeAccount, PlexTvFake, type PlexTvOptions } from "@effect-plex/core/testing"
+import { spanText, withRecordedSpans } from "../../../test-support/spans.js"
 
 const CLIENT = "resources-test-client"
 const OWNER_TOKEN = "FAKEtokenOwner000001"
@@ -75,34 +74,6 @@ const byName = (resources: ReadonlyArray<PlexResource>, name: string) => {
 
 const uriOf = (resource: PlexResource, options?: PlexBestConnectionOptions) =>
   Option.getOrUndefined(Option.map(PlexResources.bestConnection(resource, options), (c) => c.uri))
-
-/** Runs `effect` with a tracer that keeps every span it starts. */
-const withRecordedSpans = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const spans: Array<Tracer.Span> = []
-    const base = yield* Effect.tracer
-    const tracer = Tracer.make({
-      span: (...args) => {
-        const span = base.span(...args)
-        spans.push(span)
-        return span
-      },
-      context: (f, fiber) => base.context(f, fiber)
-    })
-    const exit = yield* Effect.exit(Effect.withTracer(effect, tracer))
-    return { exit, spans }
-  })
-
-/** What a tracer exports of a span: name, attributes, events, and the failure of a failed span. */
-const spanText = (span: Tracer.Span) =>
-  inspect({
-    name: span.name,
-    attributes: [...span.attributes],
-    events: "events" in span ? span.events : [],
-    failure: span.status._tag === "Ended" && Exit.isFailure(span.status.exit)
-      ? Cause.pretty(span.status.exit.cause)
-      : ""
-  }, { depth: 20 })
 
 describe("PlexResources.list over the fake plex.tv", () => {
   it.effect("lists the owned server, the shared server and the player, with every connection", () =>

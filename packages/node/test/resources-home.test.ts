@@ -12,8 +12,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as Tracer from "effect/Tracer"
-import { inspect } from "node:util"
 import {
   PlexAuth,
   PlexConfig,
@@ -27,6 +25,7 @@ import { FakeAccount, PlexTvFake, type PlexTvOptions } from "@effect-plex/core/t
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
 import { assertNoSecrets, CLIENT_ID, tokens } from "./support.js"
+import { spanText, withRecordedSpans } from "../../../test-support/spans.js"
 
 const PIN_SENTINEL = "PIN-SENTINEL-4711"
 const WRONG_PIN_SENTINEL = "WRONG-PIN-SENTINEL-0815"
@@ -104,34 +103,6 @@ const log = Effect.flatMap(PlexTvFake, (fake) => fake.requests).pipe(
 
 const encodeResources = Schema.encodeSync(Schema.Array(PlexResource))
 const encodeUser = Schema.encodeSync(PlexUser)
-
-/** Runs `effect` with a tracer that keeps every span it starts. */
-const withRecordedSpans = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const spans: Array<Tracer.Span> = []
-    const base = yield* Effect.tracer
-    const tracer = Tracer.make({
-      span: (...args) => {
-        const span = base.span(...args)
-        spans.push(span)
-        return span
-      },
-      context: (f, fiber) => base.context(f, fiber)
-    })
-    const exit = yield* Effect.exit(Effect.withTracer(effect, tracer))
-    return { exit, spans }
-  })
-
-/** What a tracer exports of a span: name, attributes, events, and the failure of a failed span. */
-const spanText = (span: Tracer.Span) =>
-  inspect({
-    name: span.name,
-    attributes: [...span.attributes],
-    events: "events" in span ? span.events : [],
-    failure: span.status._tag === "Ended" && Exit.isFailure(span.status.exit)
-      ? Cause.pretty(span.status.exit.cause)
-      : ""
-  }, { depth: 20 })
 
 describe("PlexResources over HTTP", () => {
   it.live("lists the owned server, the shared server and the player, as the in-memory fake does", () =>
