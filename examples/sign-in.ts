@@ -45,7 +45,8 @@ const program = Effect.gen(function*() {
   const auth = yield* PlexAuth
   const { baseUrl } = yield* PlexConfig
   const signInWith = yield* credentials
-  yield* Console.log(`Signing in to ${real ? "plex.tv" : "the local fake plex.tv"} at ${baseUrl} as ${signInWith.login}`)
+  const where = real ? "plex.tv" : "the local fake plex.tv"
+  yield* Console.log(`Signing in to ${where} at ${baseUrl} as ${signInWith.login}`)
 
   const user = yield* auth.signIn(signInWith).pipe(
     Effect.catchTag("PlexUnauthorizedError", (error) =>
@@ -60,7 +61,8 @@ const program = Effect.gen(function*() {
     return
   }
   yield* Console.log("\nNow with a wrong password:")
-  yield* auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("not-the-password") })).pipe(
+  const wrong = PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("not-the-password") })
+  yield* auth.signIn(wrong).pipe(
     Effect.flatMap(() => Effect.dieMessage("a wrong password was accepted")),
     Effect.catchTag("PlexUnauthorizedError", (error) =>
       Console.log(`  ${error._tag}, reason ${error.reason}: ${error.message}`))

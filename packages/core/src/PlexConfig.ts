@@ -71,7 +71,9 @@ const Options = Schema.Struct({
   maxBodySize: Schema.optionalWith(Schema.Int.pipe(Schema.between(1024, 1024 * 1024 * 1024)), {
     default: () => 4 * 1024 * 1024
   }),
-  retry: Schema.optionalWith(RetryOptions, { default: () => ({ times: 3, base: Duration.millis(250), cap: Duration.seconds(10) }) })
+  retry: Schema.optionalWith(RetryOptions, {
+    default: () => ({ times: 3, base: Duration.millis(250), cap: Duration.seconds(10) })
+  })
 })
 
 /**
@@ -181,7 +183,8 @@ const make = (options: unknown): Effect.Effect<PlexConfigService, ConfigError.Co
     ),
     Effect.map(({ clientsBaseUrl, ...config }) => ({
       ...config,
-      clientsBaseUrl: clientsBaseUrl ?? (config.baseUrl === DEFAULT_BASE_URL ? DEFAULT_CLIENTS_BASE_URL : config.baseUrl)
+      clientsBaseUrl: clientsBaseUrl ??
+        (config.baseUrl === DEFAULT_BASE_URL ? DEFAULT_CLIENTS_BASE_URL : config.baseUrl)
     }))
   )
 

@@ -21,7 +21,12 @@ import { KeyStore } from "./KeyStore.js"
 import { PlexConfig } from "./PlexConfig.js"
 import { PlexDeviceKey, PlexPublicJwk } from "./PlexDeviceKey.js"
 import type { PlexAuthError } from "./PlexAuth.js"
-import { PlexDecodeError, type PlexJwtRejectedError, type PlexKeyStoreError, PlexUnauthorizedError } from "./PlexError.js"
+import {
+  PlexDecodeError,
+  type PlexJwtRejectedError,
+  type PlexKeyStoreError,
+  PlexUnauthorizedError
+} from "./PlexError.js"
 
 /**
  * What a `PlexJwtAuth` call can fail with.

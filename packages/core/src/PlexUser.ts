@@ -118,7 +118,11 @@ export class PlexUserProfile extends Schema.Class<PlexUserProfile>("@effect-plex
  * @example
  * import { PlexUserService } from "@effect-plex/core"
  *
- * const service = PlexUserService.make({ identifier: "metadata", endpoint: "https://example.invalid", status: "online" })
+ * const service = PlexUserService.make({
+ *   identifier: "metadata",
+ *   endpoint: "https://example.invalid",
+ *   status: "online"
+ * })
  * console.log(service.status) // "online"
  */
 export class PlexUserService extends Schema.Class<PlexUserService>("@effect-plex/core/PlexUserService")({

@@ -89,7 +89,9 @@ export const makePlexHttp: Effect.Effect<PlexHttp, never, HttpClient.HttpClient 
         const once = Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const left = deadlineAt - now
           if (left <= 0) return Effect.fail(deadlineTimeout)
-          const within = left < timeout ? { millis: left, error: deadlineTimeout } : { millis: timeout, error: attemptTimeout }
+          const within = left < timeout
+            ? { millis: left, error: deadlineTimeout }
+            : { millis: timeout, error: attemptTimeout }
           return Effect.zipRight(
             gate.pass(signIn, deadlineAt),
             attempt(client, within.millis, within.error, request, handle)
@@ -108,7 +110,10 @@ export const makePlexHttp: Effect.Effect<PlexHttp, never, HttpClient.HttpClient 
           const schedule = (options.idempotent ? retryIdempotent : retryUnsent).pipe(
             Schedule.checkEffect((error) => fitsBefore(error as PlexError, deadlineAt)),
             Schedule.modifyDelayEffect((_, delay) =>
-              Effect.map(Clock.currentTimeMillis, (now) => Duration.min(delay, Duration.millis(Math.max(0, deadlineAt - now))))
+              Effect.map(
+                Clock.currentTimeMillis,
+                (now) => Duration.min(delay, Duration.millis(Math.max(0, deadlineAt - now)))
+              )
             )
           )
           return Effect.retry(again, schedule)

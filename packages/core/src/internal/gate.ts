@@ -13,7 +13,10 @@ import { type PlexError, PlexRateLimitError, PlexUnauthorizedError } from "../Pl
  */
 export interface Gate {
   /** Waits until the gate is open; fails at once when it stays shut past `deadlineAt`. */
-  readonly pass: (signIn: boolean, deadlineAt: number) => Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError>
+  readonly pass: (
+    signIn: boolean,
+    deadlineAt: number
+  ) => Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError>
   /** Reads a failure: a 429 or a 1031 shuts the gate. */
   readonly observe: (error: PlexError) => Effect.Effect<void>
 }

@@ -111,7 +111,8 @@ export const decodeJwt = (jwt: string): DecodedJwt | undefined => {
 
 export const verifyJwt = async (jwt: DecodedJwt, key: Ed25519Jwk): Promise<boolean> => {
   try {
-    return await crypto.subtle.verify(algorithm, await importKey(key, "verify"), jwt.signature, encoder.encode(jwt.input))
+    const publicKey = await importKey(key, "verify")
+    return await crypto.subtle.verify(algorithm, publicKey, jwt.signature, encoder.encode(jwt.input))
   } catch {
     return false
   }

@@ -246,7 +246,9 @@ export const statusError = <C extends Call>(
           )
         case 404:
           return Effect.fail(
-            typeof call === "object" ? new PlexPinExpiredError({ pinId: call.pin }) : new PlexHttpError({ status, errors })
+            typeof call === "object"
+              ? new PlexPinExpiredError({ pinId: call.pin })
+              : new PlexHttpError({ status, errors })
           )
         case 422:
           // a revoked token answers 422 "Invalid token" on any call, the JWT endpoints included

@@ -11,7 +11,12 @@
  * @example
  * import { FakeAccount } from "@effect-plex/core/testing"
  *
- * const bob: FakeAccount = FakeAccount.make({ id: 20000001, username: "bob", email: "bob@example.invalid", password: "hunter2" })
+ * const bob: FakeAccount = FakeAccount.make({
+ *   id: 20000001,
+ *   username: "bob",
+ *   email: "bob@example.invalid",
+ *   password: "hunter2"
+ * })
  * console.log(bob.uuid.length) // 16
  */
 export interface FakeAccount {

@@ -136,8 +136,9 @@ const client = (fake: PlexTvFakeService): HttpClient.HttpClient => {
   const stats = countersOf(fake)
   return HttpClient.make((request, url, signal) => {
     const headers: Record<string, string> = { ...request.headers }
-    if (request.body._tag !== "Empty" && request.body.contentType !== undefined && headers["content-type"] === undefined) {
-      headers["content-type"] = request.body.contentType
+    const body = request.body
+    if (body._tag !== "Empty" && body.contentType !== undefined && headers["content-type"] === undefined) {
+      headers["content-type"] = body.contentType
     }
     const faked = { method: request.method, url: url.pathname + url.search, headers, body: bodyText(request.body) }
     stats.requests++

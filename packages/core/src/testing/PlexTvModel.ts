@@ -34,7 +34,11 @@ import { issueToken, setTokenState } from "./internal/tokens.js"
  * const request: FakeRequest = {
  *   method: "GET",
  *   url: "/api/v2/user",
- *   headers: { "x-plex-client-identifier": "test", "x-plex-token": "FAKEtokenOwner000001", accept: "application/json" },
+ *   headers: {
+ *     "x-plex-client-identifier": "test",
+ *     "x-plex-token": "FAKEtokenOwner000001",
+ *     accept: "application/json"
+ *   },
  *   body: ""
  * }
  * console.log(request.url)
@@ -211,7 +215,10 @@ const PRESET_CLIENT = "preset"
 
 const routes: ReadonlyArray<Route> = [...accountRoutes, ...pinRoutes, ...jwtRoutes, ...resourceRoutes, ...homeRoutes]
 
-const tokenOf = (request: FakeRequest, query: URLSearchParams): { value: string | undefined; in: FakeLogEntry["tokenIn"] } => {
+const tokenOf = (
+  request: FakeRequest,
+  query: URLSearchParams
+): { value: string | undefined; in: FakeLogEntry["tokenIn"] } => {
   const header = request.headers["x-plex-token"]
   if (header !== undefined && header !== "") return { value: header, in: "header" }
   const param = query.get("X-Plex-Token")
@@ -289,7 +296,11 @@ const dispatch = (
  * const [response] = PlexTvModel.handle(state, {
  *   method: "GET",
  *   url: "/api/v2/user",
- *   headers: { "x-plex-client-identifier": "test", "x-plex-token": "FAKEtokenOwner000001", accept: "application/json" },
+ *   headers: {
+ *     "x-plex-client-identifier": "test",
+ *     "x-plex-token": "FAKEtokenOwner000001",
+ *     accept: "application/json"
+ *   },
  *   body: ""
  * }, Date.now())
  * console.log(response.status) // 200

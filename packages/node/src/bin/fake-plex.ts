@@ -51,7 +51,9 @@ const fail = (message: string): never => {
 }
 
 const port = /^\d+$/.test(values.port ?? "") ? Number(values.port) : Number.NaN
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not ${JSON.stringify(values.port)}`)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  fail(`--port must be a port number, not ${JSON.stringify(values.port)}`)
+}
 const retryAfterFlag = values["retry-after"]
 if (retryAfterFlag !== undefined && retryAfterFlag !== "none" && !/^\d+$/.test(retryAfterFlag)) {
   fail(`--retry-after must be a whole number of seconds or "none", not ${JSON.stringify(retryAfterFlag)}`)

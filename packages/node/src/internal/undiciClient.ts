@@ -39,7 +39,8 @@ const readBounded = async (body: NodeStream.Readable, limit: number): Promise<Bo
     }
     chunks.push(chunk)
   }
-  return { _tag: "Text", text: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8") }
+  const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8")
+  return { _tag: "Text", text }
 }
 
 const flatten = (source: Record<string, string | Array<string> | undefined>): Headers.Headers => {
@@ -114,7 +115,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return Effect.tryPromise({ try: () => this.body.formData() as Promise<FormData>, catch: (cause) => this.fail(cause) })
+    return Effect.tryPromise({
+      try: () => this.body.formData() as Promise<FormData>,
+      catch: (cause) => this.fail(cause)
+    })
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {

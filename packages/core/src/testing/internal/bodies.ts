@@ -10,7 +10,8 @@ export interface ApiError {
 export const escapeXml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;" })[c]!)
 
-export const wantsJson = (request: FakeRequest) => (request.headers.accept ?? "").toLowerCase().includes("application/json")
+export const wantsJson = (request: FakeRequest) =>
+  (request.headers.accept ?? "").toLowerCase().includes("application/json")
 
 export const jsonType = "application/json; charset=utf-8"
 export const xmlType = "text/xml; charset=utf-8"
@@ -106,7 +107,11 @@ export const apiErrors = {
 
 export const revokedResponse = (state: PlexTvState): FakeResponse =>
   state.settings.revokedTokenBody === "xml"
-    ? { status: 422, headers: { "content-type": xmlType }, body: xmlDocument("<errors><error>Invalid token</error></errors>") }
+    ? {
+      status: 422,
+      headers: { "content-type": xmlType },
+      body: xmlDocument("<errors><error>Invalid token</error></errors>")
+    }
     : {
       status: 422,
       headers: { "content-type": jsonType },

@@ -45,5 +45,6 @@ export const addToken = (state: PlexTvState, token: string, record: FakeToken, i
 
 export const setTokenState = (state: PlexTvState, token: string, tokenState: FakeToken["state"]): PlexTvState => {
   const record = state.tokens[token]
-  return record === undefined ? state : { ...state, tokens: { ...state.tokens, [token]: { ...record, state: tokenState } } }
+  if (record === undefined) return state
+  return { ...state, tokens: { ...state.tokens, [token]: { ...record, state: tokenState } } }
 }

@@ -31,7 +31,8 @@ const signIn: Route = {
       if (code === null || code === "") return [errorResponse(request, 401, [apiErrors.codeRequired]), state]
       if (code !== account.verificationCode) return fail(apiErrors.invalidCode)
     }
-    const [token, next] = issueToken({ ...state, lockout: { failures: 0, lockedUntil: 0 } }, account.id, clientIdentifier)
+    const unlocked = { ...state, lockout: { failures: 0, lockedUntil: 0 } }
+    const [token, next] = issueToken(unlocked, account.id, clientIdentifier)
     return [ok(request, 201, "user", userBody(account, token), state.settings), next]
   }
 }

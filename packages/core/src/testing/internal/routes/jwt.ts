@@ -103,7 +103,8 @@ const isJwk = (u: unknown): u is { kty: string; crv: string; x: string; kid: str
 const parseBody = (body: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(body)
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined
+    const isObject = typeof value === "object" && value !== null && !Array.isArray(value)
+    return isObject ? value as Record<string, unknown> : undefined
   } catch {
     return undefined
   }
@@ -232,7 +233,14 @@ const keys: Route = {
   path: "/api/v2/auth/keys",
   handler: (state) => [
     json(200, {
-      keys: state.jwt.signingKeys.map(({ kid, x }) => ({ kty: "OKP", crv: "Ed25519", x, use: "sig", alg: "EdDSA", kid }))
+      keys: state.jwt.signingKeys.map(({ kid, x }) => ({
+        kty: "OKP",
+        crv: "Ed25519",
+        x,
+        use: "sig",
+        alg: "EdDSA",
+        kid
+      }))
     }),
     state
   ]
