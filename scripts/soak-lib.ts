@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import { PasswordCredentials, PlexAuth, type PlexError } from "@effect-plex/core"
+import { PasswordCredentials, PlexAuth, PlexError } from "@effect-plex/core"
 import type { FakeFaultTag } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 
@@ -62,20 +62,6 @@ export interface SoakReport {
   readonly heap: { readonly before: number; readonly after: number; readonly gc: boolean }
   readonly violations: ReadonlyArray<string>
 }
-
-const PLEX_ERROR_TAGS: ReadonlySet<string> = new Set<PlexError["_tag"]>([
-  "PlexBadRequestError",
-  "PlexUnauthorizedError",
-  "PlexRateLimitError",
-  "PlexHttpError",
-  "PlexTransportError",
-  "PlexTimeoutError",
-  "PlexDecodeError",
-  "PlexPinExpiredError",
-  "PlexHomePinRequiredError",
-  "PlexJwtRejectedError",
-  "PlexKeyStoreError"
-])
 
 const token = Redacted.make("FAKEtokenOwner000001")
 const credentials = PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })
@@ -168,7 +154,7 @@ export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect
             return
           }
           const cause = exit.cause
-          if (cause._tag === "Fail" && PLEX_ERROR_TAGS.has((cause.error as { _tag?: string })._tag ?? "")) {
+          if (cause._tag === "Fail" && PlexError.is(cause.error)) {
             const tag = cause.error._tag
             failures[tag] = (failures[tag] ?? 0) + 1
           } else if (cause._tag === "Interrupt") {

@@ -12,7 +12,7 @@ import {
   PlexAuth,
   PlexConfig,
   type PlexConfigOptions,
-  type PlexError,
+  PlexError,
   PlexHome,
   PlexJwtAuth,
   PlexPinAuth,
@@ -77,21 +77,6 @@ export const typedFailure = <A, E>(exit: Exit.Exit<A, E>): E => {
   return error.value
 }
 
-/** Every tag of `PlexError`. */
-const plexErrorTags: ReadonlySet<string> = new Set<PlexError["_tag"]>([
-  "PlexBadRequestError",
-  "PlexUnauthorizedError",
-  "PlexRateLimitError",
-  "PlexHttpError",
-  "PlexTransportError",
-  "PlexTimeoutError",
-  "PlexDecodeError",
-  "PlexPinExpiredError",
-  "PlexHomePinRequiredError",
-  "PlexJwtRejectedError",
-  "PlexKeyStoreError"
-])
-
 /** A success, or a failure made only of `PlexError`s: no defect, no interruption. */
 export const assertSuccessOrPlexError = (exit: Exit.Exit<unknown, unknown>) => {
   if (Exit.isSuccess(exit)) return
@@ -100,7 +85,7 @@ export const assertSuccessOrPlexError = (exit: Exit.Exit<unknown, unknown>) => {
   const failures = [...Cause.failures(exit.cause)]
   assert.isAbove(failures.length, 0, Cause.pretty(exit.cause))
   for (const error of failures) {
-    assert.isTrue(plexErrorTags.has((error as { readonly _tag?: string })._tag ?? ""), String(error))
+    assert.isTrue(PlexError.is(error), String(error))
   }
 }
 
