@@ -394,6 +394,36 @@ export class PlexKeyStoreError
 }
 
 /**
+ * A value the caller passed was refused before anything was sent: a token or header value with
+ * characters HTTP cannot carry (CR, LF, NUL, a lone surrogate), a PIN id that is not a positive
+ * integer, and the like. Never retried: the same value can never work. `argument` names the
+ * parameter (`"token"`, `"pinId"`, `"uuid"`, …) and `reason` says what is wrong, never the value.
+ * A refused `token` can never be valid: discard it, as for `PlexUnauthorizedError` with reason
+ * `InvalidToken` (`PlexError.isInvalidToken` tells both apart from every other failure).
+ *
+ * @since 0.2.0
+ * @category errors
+ * @example
+ * import { PlexInvalidInputError } from "@effect-plex/core"
+ *
+ * const error = new PlexInvalidInputError({ argument: "token", reason: "contains a line break" })
+ * console.log(error.message) // "invalid token: contains a line break (nothing was sent)"
+ */
+export class PlexInvalidInputError
+  extends Schema.TaggedError<PlexInvalidInputError>("@effect-plex/core/PlexInvalidInputError")(
+    "PlexInvalidInputError",
+    { argument: Schema.String, reason: Schema.String }
+  )
+{
+  /**
+   * @since 0.2.0
+   */
+  override get message(): string {
+    return `invalid ${this.argument}: ${this.reason} (nothing was sent)`
+  }
+}
+
+/**
  * What a `PlexAuth` call can fail with.
  *
  * @since 0.1.0
@@ -412,6 +442,7 @@ export type PlexAuthError =
   | PlexTransportError
   | PlexTimeoutError
   | PlexDecodeError
+  | PlexInvalidInputError
 
 /**
  * Every failure a plex.tv call can end in.
@@ -445,7 +476,8 @@ const retryable: { readonly [Tag in PlexError["_tag"]]: (error: Extract<PlexErro
   PlexPinExpiredError: () => false,
   PlexHomePinRequiredError: () => false,
   PlexJwtRejectedError: () => false,
-  PlexKeyStoreError: () => false
+  PlexKeyStoreError: () => false,
+  PlexInvalidInputError: () => false
 }
 
 /**
@@ -469,6 +501,15 @@ export const PlexError = {
    * 502/503/504. False for everything plex.tv decided on purpose.
    */
   isRetryable: (error: PlexError): boolean => (retryable[error._tag] as (error: PlexError) => boolean)(error),
+  /**
+   * True when the token itself is dead and should be discarded: plex.tv called it invalid
+   * (`PlexUnauthorizedError` with reason `InvalidToken`), or it was refused before sending because
+   * it can never be sent (`PlexInvalidInputError` for the `token`). Every other failure (5xx, a
+   * timeout, no network, a rate limit) says nothing about the token: keep it.
+   */
+  isInvalidToken: (error: PlexError): boolean =>
+    (error._tag === "PlexUnauthorizedError" && error.reason === "InvalidToken") ||
+    (error._tag === "PlexInvalidInputError" && error.argument === "token"),
   /** True for any error of this library, whatever the call. */
   is: (u: unknown): u is PlexError =>
     Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && Object.hasOwn(retryable, u._tag)

@@ -17,6 +17,7 @@ import {
   PlexHttpError,
   PlexJwtRejectedError,
   PlexJwtRejectedReason,
+  PlexInvalidInputError,
   PlexKeyStoreError,
   PlexPinExpiredError,
   PlexRateLimitError,
@@ -63,7 +64,9 @@ const arbitraries: { readonly [Tag in PlexError["_tag"]]: FastCheck.Arbitrary<Ex
   PlexKeyStoreError: FastCheck.record({
     operation: FastCheck.constantFrom("load" as const, "save" as const, "clear" as const),
     reason: FastCheck.string()
-  }).map((f) => new PlexKeyStoreError(f))
+  }).map((f) => new PlexKeyStoreError(f)),
+  PlexInvalidInputError: FastCheck.record({ argument: FastCheck.string(), reason: FastCheck.string() })
+    .map((f) => new PlexInvalidInputError(f))
 }
 
 const anyPlexError: FastCheck.Arbitrary<PlexError> = FastCheck.oneof(
