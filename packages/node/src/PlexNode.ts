@@ -2,11 +2,9 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Undici from "undici"
 import { PlexAuth, PlexConfig, PlexHome, PlexJwtAuth, PlexPinAuth, PlexResources } from "@effect-plex/core"
 import { ClientIdentifier } from "./ClientIdentifier.js"
 import * as UndiciClient from "./internal/undiciClient.js"
@@ -19,13 +17,24 @@ const layerConfig: Layer.Layer<PlexConfig, ConfigError.ConfigError> = PlexConfig
 const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
   HttpClientTag,
   Effect.map(
-    Effect.acquireRelease(Effect.sync(() => new Undici.Agent()), (agent) => Effect.promise(() => agent.close())),
+    Effect.acquireRelease(Effect.sync(() => UndiciClient.makeAgent()), (agent) => Effect.promise(() => agent.close())),
     UndiciClient.make
   )
 )
 
-/** The platform's undici client (`@effect/platform-node`), for those who prefer it. */
-const layerPlatformHttpClient: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+/**
+ * The platform's undici client (`@effect/platform-node`), for those who prefer it. Its module is
+ * imported when this layer is built, not when `@effect-plex/node` is imported: it loads the whole
+ * `undici` package, which (as any import of `undici` does) installs undici's process-wide
+ * dispatcher if none is set, and with it the one Node's own `fetch` uses. The lean client of
+ * `layerHttpClient` never does (see `internal/undiciClient.ts`).
+ */
+const layerPlatformHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.map(
+    Effect.promise(() => import("@effect/platform-node/NodeHttpClient")),
+    (NodeHttpClient) => NodeHttpClient.layerUndici
+  )
+)
 
 /**
  * The services, each built fresh: were they shared by reference, a user's own

@@ -17,9 +17,133 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { createRequire } from "node:module"
 import * as NodeStream from "node:stream"
 import type * as WebStream from "node:stream/web"
-import * as Undici from "undici"
+import type * as Undici from "undici"
+
+// ---------------------------------------------------------------------------------------------
+// Using undici without touching a global
+//
+// Evaluating the `undici` package (its `index.js`) runs `lib/global.js`, which, when no process-wide
+// dispatcher is set yet, installs an `Agent` of *this* undici under
+// `Symbol.for("undici.globalDispatcher.1")` and `.2` on `globalThis`, non-configurable: it can never
+// be removed again. Node's own `fetch` (the undici bundled with Node, another major version) then
+// dispatches through it, so importing this library changed how the application's `fetch` behaves
+// (it crashed the process on a gzip answer with `Connection: close`).
+//
+// So this module never loads undici's `index.js`. It loads only the two modules it needs, the
+// `Agent` class and the `request` function, with `require` (a static `import` of a deep path would
+// need types undici does not publish). Neither requires `lib/global.js`; nothing is attached to a
+// prototype (`request` is called with the dispatcher as `this`, which is what undici's `index.js`
+// does after copying it onto `Dispatcher.prototype`). The rest of undici stays unloaded, so an
+// application that imports `undici` itself later gets undici exactly as it would without us.
+//
+// Rejected alternatives: a module imported before `undici` that records the dispatcher and one
+// after that restores it cannot undo a non-configurable key (absent stays absent is impossible),
+// and depends on evaluation order, which bundlers do not all keep for a `sideEffects: false`
+// package; hiding the key behind a placeholder while `index.js` loads leaves the cached undici
+// without its default dispatcher, which breaks an application's later `import { request } from
+// "undici"`.
+//
+// Should a future undici move these files, the whole package is loaded instead, inside
+// `withoutGlobalChanges` (the placeholder way): still no global changes. The child-process tests
+// of `packages/node/test/globals.test.ts` check both that nothing global changes and that this
+// client works.
+
+const requireHere = createRequire(import.meta.url)
+
+const dispatcherKeys: ReadonlyArray<symbol> = [
+  Symbol.for("undici.globalDispatcher.1"),
+  Symbol.for("undici.globalDispatcher.2")
+]
+
+/** The globals undici's `install()` would replace; none is set on load, checked all the same. */
+const webGlobals: ReadonlyArray<string> = [
+  "fetch",
+  "Headers",
+  "Request",
+  "Response",
+  "FormData",
+  "WebSocket",
+  "CloseEvent",
+  "ErrorEvent",
+  "MessageEvent",
+  "EventSource"
+]
+
+const undiciSymbols = (): Array<symbol> =>
+  Object.getOwnPropertySymbols(globalThis).filter((key) => key.description?.startsWith("undici") === true)
+
+/** Never dispatched through: it only keeps global.js from installing its Agent during the load. */
+const placeholder = Object.freeze({ dispatch: () => false })
+
+const sameDescriptor = (a: PropertyDescriptor, b: PropertyDescriptor) =>
+  a.value === b.value && a.get === b.get && a.set === b.set && a.writable === b.writable &&
+  a.enumerable === b.enumerable && a.configurable === b.configurable
+
+const restore = (key: PropertyKey, before: PropertyDescriptor | undefined): void => {
+  const target = globalThis as Record<PropertyKey, unknown>
+  const now = Object.getOwnPropertyDescriptor(globalThis, key)
+  if (before === undefined) {
+    if (now === undefined) return
+    if (now.configurable === true) delete target[key]
+    else if (now.writable === true) target[key] = undefined // cannot be removed: at least not used
+    return
+  }
+  if (now !== undefined && sameDescriptor(now, before)) return
+  if (now === undefined || now.configurable === true) Object.defineProperty(globalThis, key, before)
+  else if (now.writable === true && "value" in before) target[key] = before.value
+}
+
+/**
+ * Runs `load` (synchronous: nothing else can observe the placeholder) so that it leaves the undici
+ * globals (`undici.*` symbols, `fetch` and the other web globals) as it found them.
+ */
+const withoutGlobalChanges = <A>(load: () => A): A => {
+  const keys = new Set<PropertyKey>([...dispatcherKeys, ...undiciSymbols(), ...webGlobals])
+  const before = new Map<PropertyKey, PropertyDescriptor | undefined>()
+  for (const key of keys) before.set(key, Object.getOwnPropertyDescriptor(globalThis, key))
+  for (const key of dispatcherKeys) {
+    if (before.get(key) === undefined) {
+      const descriptor = { value: placeholder, writable: true, enumerable: false, configurable: true }
+      Object.defineProperty(globalThis, key, descriptor)
+    }
+  }
+  try {
+    return load()
+  } finally {
+    for (const key of undiciSymbols()) keys.add(key)
+    for (const key of keys) restore(key, before.get(key))
+  }
+}
+
+type RequestFn = (
+  this: Undici.Dispatcher,
+  options: Undici.Dispatcher.RequestOptions
+) => Promise<Undici.Dispatcher.ResponseData>
+
+interface UndiciParts {
+  readonly Agent: typeof Undici.Agent
+  readonly request: RequestFn
+}
+
+const loadUndici = (): UndiciParts => {
+  try {
+    return withoutGlobalChanges(() => ({
+      Agent: requireHere("undici/lib/dispatcher/agent.js") as typeof Undici.Agent,
+      request: requireHere("undici/lib/api/api-request.js") as RequestFn
+    }))
+  } catch {
+    const undici = withoutGlobalChanges(() => requireHere("undici") as typeof Undici)
+    return { Agent: undici.Agent, request: undici.Dispatcher.prototype.request as RequestFn }
+  }
+}
+
+const undici = loadUndici()
+
+/** A keep-alive undici `Agent`, made without loading undici's global dispatcher. */
+export const makeAgent = (options?: Undici.Agent.Options): Undici.Agent => new undici.Agent(options)
 
 /** The protocol `@effect-plex/core` looks for: read at most `limit` bytes of the body as text. */
 const boundedText = Symbol.for("@effect-plex/core/HttpClientResponse/boundedText")
@@ -178,7 +302,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
         }
         return Effect.flatMap(bodyOf(request), (body) =>
           Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, signal) => {
-            dispatcher.request({
+            undici.request.call(dispatcher, {
               ...splitUrl(target),
               method: request.method,
               headers: request.headers,
