@@ -3,21 +3,35 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { makePlexHttp, withToken } from "./internal/client.js"
-import { decodeJwt, signJwt } from "./internal/jwt.js"
+import {
+  backoffMillis,
+  decodeJwt,
+  estimateSkew,
+  type HeldToken,
+  isValid,
+  refreshDueIn,
+  SHORT_REFRESH_MILLIS,
+  signJwt
+} from "./internal/jwt.js"
 import { bodyDecoder, ignoreBody } from "./internal/response.js"
-import { KeyStore } from "./KeyStore.js"
+import { KeyStore, type KeyStoreService } from "./KeyStore.js"
 import { PlexConfig } from "./PlexConfig.js"
 import { PlexDeviceKey, PlexPublicJwk } from "./PlexDeviceKey.js"
 import type { PlexAuthError } from "./PlexAuth.js"
@@ -119,9 +133,16 @@ export interface PlexJwtExchangeOptions {
  * console.log(options.refreshBefore)
  */
 export interface PlexTokenSourceOptions extends PlexJwtExchangeOptions {
-  /** Refresh when this much validity remains (at most half the token's life); default 1 day. */
+  /**
+   * Refresh when this much validity remains (at most half the token's life); default 1 day. Times
+   * are plex.tv's: the local clock is corrected by the skew estimated from each token's `iat`.
+   */
   readonly refreshBefore?: Duration.DurationInput | undefined
-  /** Backoff between failed refreshes: exponential from 1 second, capped at this; default 5 minutes. */
+  /**
+   * Backoff between unhealthy refreshes in a row (failed, answered with an already expired token,
+   * or due again within a minute): exponential from 1 second, jittered, capped at this (never below
+   * 1 second); default 5 minutes.
+   */
   readonly maxBackoff?: Duration.DurationInput | undefined
 }
 
@@ -198,6 +219,30 @@ const readToken = (raw: string): Effect.Effect<PlexJwtToken, PlexDecodeError> =>
   return Effect.succeed(new PlexJwtToken({ token: Redacted.make(raw), issuedAt, expiresAt: exp * 1000 }))
 }
 
+/** The refresher's state: the token held, the skew estimated when it arrived, the last refresh error. */
+interface Refresher {
+  readonly held: { readonly token: PlexJwtToken; readonly skew: number }
+  readonly error: Option.Option<PlexJwtError>
+}
+
+const view = (held: Refresher["held"]): HeldToken => ({
+  issuedAt: held.token.issuedAt,
+  expiresAt: held.token.expiresAt,
+  skew: held.skew
+})
+
+/** What `get` fails with for a token expired in plex.tv's time, as plex.tv answers it (498). */
+const expiredToken = (): PlexJwtError => new PlexUnauthorizedError({ status: 498, errors: [], reason: "InvalidToken" })
+
+type KeyError = PlexJwtError | PlexKeyStoreError
+type FlightKind = "deviceKey" | "rotateKey"
+
+/** Per store: one run at a time, and the run of each kind in flight. */
+interface StoreFlights {
+  readonly lock: Effect.Semaphore
+  readonly running: Map<FlightKind, Deferred.Deferred<Option.Option<PlexDeviceKey>, KeyError>>
+}
+
 const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
   const http = yield* makePlexHttp
   const clientIdentifier = http.config.client.clientIdentifier
@@ -227,31 +272,36 @@ const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | Ple
     return body.nonce
   })
 
-  const exchange = Effect.fn("PlexJwtAuth.exchange")(function*(key: PlexDeviceKey, options?: PlexJwtExchangeOptions) {
-    yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/auth/token", "plex.kid": key.kid })
-    const value = yield* nonce()
-    const now = yield* Clock.currentTimeMillis
-    const iat = Math.floor(now / 1000)
-    const lifetime = Duration.toSeconds(Duration.decode(options?.deviceJwtLifetime ?? "5 minutes"))
-    const jwt = yield* Effect.promise(() =>
-      signJwt({ alg: "EdDSA", typ: "JWT", kid: key.kid }, {
-        nonce: value,
-        scope: (options?.scope ?? DEFAULT_SCOPE).join(","),
-        aud: "plex.tv",
-        iss: clientIdentifier,
-        iat,
-        exp: iat + Math.max(1, Math.floor(lifetime))
-      }, { x: key.publicKey, d: Redacted.value(key.privateKey) })
-    )
-    const request = HttpClientRequest.post("/api/v2/auth/token").pipe(HttpClientRequest.bodyUnsafeJson({ jwt }))
-    const body = yield* http.execute(request, {
-      call: "jwtExchange",
-      decode: decodeToken,
-      idempotent: false,
-      host: "clients"
-    })
-    return yield* readToken(body.auth_token)
-  })
+  /** An exchange whose device JWT is dated in plex.tv's time: the local clock minus `skew` millis. */
+  const exchangeAt = Effect.fn("PlexJwtAuth.exchange")(
+    function*(key: PlexDeviceKey, options: PlexJwtExchangeOptions | undefined, skew: number) {
+      yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/auth/token", "plex.kid": key.kid })
+      const value = yield* nonce()
+      const now = (yield* Clock.currentTimeMillis) - skew
+      const iat = Math.floor(now / 1000)
+      const lifetime = Duration.toSeconds(Duration.decode(options?.deviceJwtLifetime ?? "5 minutes"))
+      const jwt = yield* Effect.promise(() =>
+        signJwt({ alg: "EdDSA", typ: "JWT", kid: key.kid }, {
+          nonce: value,
+          scope: (options?.scope ?? DEFAULT_SCOPE).join(","),
+          aud: "plex.tv",
+          iss: clientIdentifier,
+          iat,
+          exp: iat + Math.max(1, Math.floor(lifetime))
+        }, { x: key.publicKey, d: Redacted.value(key.privateKey) })
+      )
+      const request = HttpClientRequest.post("/api/v2/auth/token").pipe(HttpClientRequest.bodyUnsafeJson({ jwt }))
+      const body = yield* http.execute(request, {
+        call: "jwtExchange",
+        decode: decodeToken,
+        idempotent: false,
+        host: "clients"
+      })
+      return yield* readToken(body.auth_token)
+    }
+  )
+
+  const exchange = (key: PlexDeviceKey, options?: PlexJwtExchangeOptions) => exchangeAt(key, options, 0)
 
   const listKeys = Effect.fn("PlexJwtAuth.listKeys")(function*(token?: Redacted.Redacted<string>) {
     yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/auth/keys")
@@ -268,55 +318,131 @@ const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | Ple
   const refreshing = (key: PlexDeviceKey, options?: PlexTokenSourceOptions) =>
     Effect.gen(function*() {
       const refreshBefore = Duration.toMillis(Duration.decode(options?.refreshBefore ?? "1 day"))
-      const maxBackoff = Duration.decode(options?.maxBackoff ?? "5 minutes")
-      const state = yield* Ref.make({ token: yield* exchange(key, options), error: Option.none<PlexJwtError>() })
+      const maxBackoff = Duration.toMillis(Duration.decode(options?.maxBackoff ?? "5 minutes"))
 
-      const backoff = Schedule.exponential("1 second").pipe(
-        Schedule.jittered,
-        Schedule.modifyDelay((_, delay) => Duration.min(delay, maxBackoff))
-      )
-      const refreshOnce = Effect.gen(function*() {
-        const { token } = yield* Ref.get(state)
-        const lead = Math.min(refreshBefore, (token.expiresAt - token.issuedAt) / 2)
-        const now = yield* Clock.currentTimeMillis
-        yield* Effect.sleep(Duration.millis(Math.max(0, token.expiresAt - lead - now)))
-        const next = yield* exchange(key, options).pipe(
-          Effect.tapError((error) => Ref.update(state, (s) => ({ ...s, error: Option.some(error) }))),
-          Effect.retry(backoff)
-        )
-        yield* Ref.set(state, { token: next, error: Option.none() })
+      /** An exchange dated in plex.tv's time; the skew re-estimated from the new token's `iat`. */
+      const obtain = (skew: number) =>
+        Effect.flatMap(exchangeAt(key, options, skew), (token) =>
+          Effect.map(Clock.currentTimeMillis, (arrivedAt) => ({
+            held: { token, skew: estimateSkew(decodeJwt(Redacted.value(token.token))?.payload.iat, arrivedAt) ?? skew },
+            arrivedAt
+          })))
+
+      const first = yield* obtain(0)
+      const arrivedExpired = !isValid(view(first.held), first.arrivedAt)
+      const state = yield* Ref.make<Refresher>({
+        held: first.held,
+        error: arrivedExpired ? Option.some(expiredToken()) : Option.none()
       })
-      yield* Effect.forkScoped(Effect.forever(refreshOnce))
+
+      // One refresh: wait until due (and at least the backoff), exchange, and return the count of
+      // unhealthy refreshes in a row. Every path waits: a failure, a token that arrives already
+      // expired in plex.tv's time, and one due again within a minute all grow the backoff.
+      const refreshOnce = (unhealthy: number) =>
+        Effect.gen(function*() {
+          const { held } = yield* Ref.get(state)
+          const now = yield* Clock.currentTimeMillis
+          const backoff = backoffMillis(unhealthy, maxBackoff, yield* Random.next)
+          yield* Effect.sleep(Duration.millis(Math.max(refreshDueIn(view(held), now, refreshBefore), backoff)))
+          const result = yield* Effect.either(obtain(held.skew))
+          if (Either.isLeft(result)) {
+            yield* Ref.update(state, (s) => ({ ...s, error: Option.some(result.left) }))
+            return unhealthy + 1
+          }
+          const next = result.right
+          if (!isValid(view(next.held), next.arrivedAt)) { // keep the old token: it may still be valid
+            yield* Ref.update(state, (s) => ({ ...s, error: Option.some(expiredToken()) }))
+            return unhealthy + 1
+          }
+          yield* Ref.set(state, { held: next.held, error: Option.none() })
+          return refreshDueIn(view(next.held), next.arrivedAt, refreshBefore) < SHORT_REFRESH_MILLIS ? unhealthy + 1 : 0
+        })
+      yield* Effect.forkScoped(
+        Effect.iterate(arrivedExpired ? 1 : 0, { while: () => true, body: refreshOnce })
+      )
 
       const get = Effect.gen(function*() {
-        const { error, token } = yield* Ref.get(state)
-        const now = yield* Clock.currentTimeMillis
-        if (now < token.expiresAt) return token.token
-        return yield* Effect.fail(
-          Option.getOrElse(error, (): PlexJwtError =>
-            new PlexUnauthorizedError({ status: 498, errors: [], reason: "InvalidToken" }))
+        const { error, held } = yield* Ref.get(state)
+        if (isValid(view(held), yield* Clock.currentTimeMillis)) return held.token.token
+        return yield* Effect.fail(Option.getOrElse(error, expiredToken))
+      })
+      return { get, current: Effect.map(Ref.get(state), (s) => s.held.token) } satisfies PlexTokenSource
+    }).pipe(Effect.withSpan("PlexJwtAuth.refreshing"))
+
+  // Creating, registering and keeping a key is single-flight per store: concurrent callers share
+  // one run (and its failure); the next caller after it ends runs again. Runs on one store never
+  // overlap, so `deviceKey` waits for a rotation and then finds the new key.
+  const stores = new WeakMap<KeyStoreService, StoreFlights>()
+  const flightsOf = (store: KeyStoreService): StoreFlights => {
+    let found = stores.get(store)
+    if (found === undefined) {
+      found = { lock: Effect.unsafeMakeSemaphore(1), running: new Map() }
+      stores.set(store, found)
+    }
+    return found
+  }
+
+  /** Joins the running flight of this kind or starts one; `None` when the flight joined was interrupted. */
+  const joinOrRun = (store: KeyStoreService, kind: FlightKind, run: Effect.Effect<PlexDeviceKey, KeyError>) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.suspend((): Effect.Effect<Option.Option<PlexDeviceKey>, KeyError> => {
+        const flights = flightsOf(store)
+        const running = flights.running.get(kind)
+        if (running !== undefined) return restore(Deferred.await(running))
+        const flight = Deferred.unsafeMake<Option.Option<PlexDeviceKey>, KeyError>(FiberId.none)
+        flights.running.set(kind, flight)
+        return restore(flights.lock.withPermits(1)(run)).pipe(
+          Effect.onExit((exit) =>
+            Effect.suspend(() => {
+              flights.running.delete(kind)
+              const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+              return Deferred.done(flight, interrupted ? Exit.succeed(Option.none()) : Exit.map(exit, Option.some))
+            })
+          ),
+          Effect.map(Option.some)
         )
       })
-      return { get, current: Effect.map(Ref.get(state), (s) => s.token) } satisfies PlexTokenSource
-    }).pipe(Effect.withSpan("PlexJwtAuth.refreshing"))
+    )
+
+  const singleFlight = (
+    store: KeyStoreService,
+    kind: FlightKind,
+    run: Effect.Effect<PlexDeviceKey, KeyError>
+  ): Effect.Effect<PlexDeviceKey, KeyError> =>
+    Effect.flatMap(
+      joinOrRun(store, kind, run),
+      Option.match({ onNone: () => singleFlight(store, kind, run), onSome: Effect.succeed })
+    )
 
   const deviceKey = Effect.fn("PlexJwtAuth.deviceKey")(function*(token: Redacted.Redacted<string>) {
     const store = yield* KeyStore
-    const kept = yield* store.load
-    if (Option.isSome(kept)) return kept.value
-    const key = yield* PlexDeviceKey.generate
-    yield* registerDevice(token, key)
-    yield* store.save(key)
-    return key
+    return yield* singleFlight(
+      store,
+      "deviceKey",
+      Effect.gen(function*() {
+        const kept = yield* store.load
+        if (Option.isSome(kept)) return kept.value
+        const key = yield* PlexDeviceKey.generate
+        yield* registerDevice(token, key)
+        yield* store.save(key)
+        return key
+      })
+    )
   })
 
   const rotateKey = Effect.fn("PlexJwtAuth.rotateKey")(function*(token: Redacted.Redacted<string>) {
     const store = yield* KeyStore
-    const key = yield* PlexDeviceKey.generate
-    yield* registerDevice(token, key)
-    yield* exchange(key) // the new key works: only now replace the old one
-    yield* store.save(key)
-    return key
+    return yield* singleFlight(
+      store,
+      "rotateKey",
+      Effect.gen(function*() {
+        const key = yield* PlexDeviceKey.generate
+        yield* registerDevice(token, key)
+        yield* exchange(key) // the new key works: only now replace the old one
+        yield* store.save(key)
+        return key
+      })
+    )
   })
 
   return { registerDevice, nonce, exchange, listKeys, refreshing, deviceKey, rotateKey }

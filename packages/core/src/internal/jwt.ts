@@ -117,3 +117,59 @@ export const verifyJwt = async (jwt: DecodedJwt, key: Ed25519Jwk): Promise<boole
     return false
   }
 }
+
+/**
+ * Clock skew, local minus server time in millis: the local time the token arrived at minus its `iat`
+ * (whole seconds, so in-sync clocks read as up to a second plus the latency ahead). `undefined` when
+ * the token has no usable `iat`.
+ */
+export const estimateSkew = (iat: unknown, arrivedAt: number): number | undefined =>
+  typeof iat === "number" && Number.isFinite(iat) ? arrivedAt - iat * 1000 : undefined
+
+/** First wait after a failed refresh. */
+export const BACKOFF_BASE_MILLIS = 1000
+
+/**
+ * A refresh whose next one would be due sooner than this after it is "short": it counts toward the
+ * backoff like a failure, so tokens of a tiny lifetime cannot make the refresher spin.
+ */
+export const SHORT_REFRESH_MILLIS = 60_000
+
+/**
+ * The wait before the next refresh after `failures` unhealthy refreshes in a row (failed, already
+ * expired, or short): exponential from 1 second, capped at `maxBackoff` (itself at least 1 second),
+ * jittered by `random` in [0, 1): 80–120 % below the cap, 80–100 % of the cap once there (so waits
+ * at the cap still spread). 0 when `failures` is 0.
+ */
+export const backoffMillis = (failures: number, maxBackoffMillis: number, random: number): number => {
+  if (failures <= 0) return 0
+  const cap = Math.max(BACKOFF_BASE_MILLIS, maxBackoffMillis)
+  const exponential = BACKOFF_BASE_MILLIS * 2 ** Math.min(failures - 1, 52)
+  return exponential < cap
+    ? Math.min(cap, exponential * (0.8 + 0.4 * random))
+    : cap * (0.8 + 0.2 * random)
+}
+
+/** What the refresher knows about the token it holds, all times in millis. */
+export interface HeldToken {
+  readonly issuedAt: number
+  readonly expiresAt: number
+  /** Local minus server time, estimated when the token arrived. */
+  readonly skew: number
+}
+
+/** Server time now, by the local clock corrected for the skew. */
+export const serverTime = (held: HeldToken, localNow: number): number => localNow - held.skew
+
+/** Whether the token is still valid in the server's time. */
+export const isValid = (held: HeldToken, localNow: number): boolean => serverTime(held, localNow) < held.expiresAt
+
+/**
+ * How long from now (local) until the held token is due for refresh: when `refreshBefore` of its
+ * validity remains, at most half its lifetime before `exp`, in the server's time; 0 when due now.
+ */
+export const refreshDueIn = (held: HeldToken, localNow: number, refreshBeforeMillis: number): number => {
+  const lifetime = Math.max(0, held.expiresAt - held.issuedAt)
+  const lead = Math.max(0, Math.min(refreshBeforeMillis, lifetime / 2))
+  return Math.max(0, held.expiresAt - lead - serverTime(held, localNow))
+}
