@@ -59,7 +59,14 @@ const Positive = DurationInput.pipe(
 const RetryOptions = Schema.Struct({
   times: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 10)), { default: () => 3 }),
   base: Schema.optionalWith(Positive, { default: () => Duration.millis(250) }),
-  cap: Schema.optionalWith(Positive, { default: () => Duration.seconds(10) })
+  cap: Schema.optionalWith(Positive, { default: () => Duration.seconds(10) }),
+  maxRetryAfter: Schema.optionalWith(Positive, { default: () => Duration.minutes(5) }),
+  reopenRate: Schema.optionalWith(
+    Schema.Number.pipe(
+      Schema.filter((n) => (Number.isFinite(n) && n > 0 && n <= 10_000) || "must be a number of calls a second in (0, 10000]")
+    ),
+    { default: () => 10 }
+  )
 })
 
 const Options = Schema.Struct({
@@ -72,7 +79,13 @@ const Options = Schema.Struct({
     default: () => 4 * 1024 * 1024
   }),
   retry: Schema.optionalWith(RetryOptions, {
-    default: () => ({ times: 3, base: Duration.millis(250), cap: Duration.seconds(10) })
+    default: () => ({
+      times: 3,
+      base: Duration.millis(250),
+      cap: Duration.seconds(10),
+      maxRetryAfter: Duration.minutes(5),
+      reopenRate: 10
+    })
   })
 })
 
@@ -88,7 +101,11 @@ const Options = Schema.Struct({
  *   with `PlexDecodeError` (reason `TooLarge`) without reading further.
  * - `retry`: for idempotent calls only; `times` (default 3), exponential backoff from `base`
  *   (default 250 ms) with jitter, each wait at most `cap` (default 10 s) unless plex.tv's
- *   `Retry-After` asks for longer. `times: 0` turns automatic retries off.
+ *   `Retry-After` asks for longer. `times: 0` turns automatic retries off. `maxRetryAfter`
+ *   (default 5 minutes) caps how long a `Retry-After` (or its HTTP date) can close a host's
+ *   rate-limit gate: a hostile or broken answer cannot lock the client out for days.
+ *   `reopenRate` (default 10) is how many calls a second the gate lets through once a cool-down is
+ *   over, so a crowd of waiting callers does not hit plex.tv all at once.
  *
  * @since 0.1.0
  * @category config
@@ -131,6 +148,10 @@ export interface PlexConfigService {
     readonly times: number
     readonly base: Duration.Duration
     readonly cap: Duration.Duration
+    /** The longest a `Retry-After` can close a host's rate-limit gate. */
+    readonly maxRetryAfter: Duration.Duration
+    /** Calls a second let through once a rate-limit cool-down is over. */
+    readonly reopenRate: number
   }
 }
 

@@ -168,13 +168,23 @@ export class PlexRateLimitError
  */
 export class PlexHttpError extends Schema.TaggedError<PlexHttpError>("@effect-plex/core/PlexHttpError")(
   "PlexHttpError",
-  statusFields
+  {
+    ...statusFields,
+    /**
+     * For a redirect (3xx), which is never followed: the host it pointed to (such as
+     * `"evil.example:8443"`), never its path or query. Absent when the redirect named no valid URL.
+     */
+    redirectHost: Schema.optional(Schema.String)
+  }
 ) {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `unexpected answer from plex.tv (${describe(this)})`
+    const redirect = this.status >= 300 && this.status < 400
+      ? `, a redirect${this.redirectHost === undefined ? "" : ` to ${this.redirectHost}`}, not followed`
+      : ""
+    return `unexpected answer from plex.tv (${describe(this)}${redirect})`
   }
 }
 
@@ -245,17 +255,26 @@ export class PlexTimeoutError
 export class PlexDecodeError
   extends Schema.TaggedError<PlexDecodeError>("@effect-plex/core/PlexDecodeError")("PlexDecodeError", {
     paths: Schema.Array(Schema.String),
-    /** `TooLarge`: the body passed `PlexConfig.maxBodySize` and was not read further. */
-    reason: Schema.optional(Schema.Literal("TooLarge"))
+    /**
+     * `TooLarge`: the body (counted after any decompression) passed `PlexConfig.maxBodySize` and was
+     * not read further. `TooComplex`: a JSON body nested deeper, or with more members in one object
+     * or array, than any plex.tv answer (see the README), refused before parsing it.
+     */
+    reason: Schema.optional(Schema.Literal("TooLarge", "TooComplex"))
   })
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return this.reason === "TooLarge"
-      ? "the response from plex.tv is larger than the configured limit"
-      : `unexpected response shape from plex.tv at ${this.paths.join(", ")}`
+    switch (this.reason) {
+      case "TooLarge":
+        return "the response from plex.tv is larger than the configured limit"
+      case "TooComplex":
+        return "the response from plex.tv is nested too deeply or holds too many members to decode"
+      default:
+        return `unexpected response shape from plex.tv at ${this.paths.join(", ")}`
+    }
   }
 }
 

@@ -248,17 +248,50 @@ describe("Retry-After", () => {
   it.effect("a Retry-After past the deadline fails at once with it, without waiting", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
-      yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 3600 }) }] })
+      yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 120 }) }] })
       const fiber = yield* Effect.fork(Effect.exit(getTokenDetails))
       yield* TestClock.adjust("0 millis")
       const error = typedFailure(yield* Fiber.join(fiber))
       assert.strictEqual(error._tag, "PlexRateLimitError")
       assert.deepStrictEqual(
         error._tag === "PlexRateLimitError" ? Option.map(error.retryAfter, Duration.toSeconds) : undefined,
-        Option.some(3600)
+        Option.some(120)
       )
       assert.strictEqual(yield* requestsTo("/api/v2/user"), 1)
     }).pipe(Effect.provide(fakeStack({ config: { deadline: "30 seconds" } }))))
+
+  const hugeRetryAfters = [3600, 86_400, 99_999_999_999, "Fri, 31 Dec 9999 23:59:59 GMT"]
+  for (const retryAfter of hugeRetryAfters) {
+    it.effect(`Retry-After: ${retryAfter} closes the gate for retry.maxRetryAfter at most`, () =>
+      Effect.gen(function*() {
+        const fake = yield* PlexTvFake
+        yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter }) }] })
+        const error = typedFailure(yield* Effect.exit(getTokenDetails))
+        assert.strictEqual(error._tag, "PlexRateLimitError")
+        assert.deepStrictEqual(
+          error._tag === "PlexRateLimitError" ? Option.map(error.retryAfter, Duration.toSeconds) : undefined,
+          Option.some(90) // the configured cap, not centuries
+        )
+        // the gate is shut for 90 s, not for the time asked: a call just before waits, one after goes
+        const early = yield* Effect.fork(getTokenDetails)
+        yield* TestClock.adjust("89999 millis")
+        assert.strictEqual(yield* requestsTo("/api/v2/user"), 1)
+        yield* TestClock.adjust("1 millis")
+        yield* Fiber.join(early)
+        assert.strictEqual(yield* requestsTo("/api/v2/user"), 2)
+      }).pipe(Effect.provide(fakeStack({ config: { deadline: "10 minutes", retry: { times: 0, maxRetryAfter: "90 seconds" } } }))))
+  }
+
+  it.effect("by default a Retry-After is honoured for 5 minutes at most", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 99_999_999_999 }) }] })
+      const error = typedFailure(yield* Effect.exit(getTokenDetails))
+      assert.deepStrictEqual(
+        error._tag === "PlexRateLimitError" ? Option.map(error.retryAfter, Duration.toMinutes) : undefined,
+        Option.some(5)
+      )
+    }).pipe(Effect.provide(fakeStack({ config: { retry: { times: 0 } } }))))
 })
 
 describe("the deadline bounds everything", () => {
@@ -321,7 +354,31 @@ describe("one rate-limit gate per client", () => {
       assert.strictEqual(duringCoolDown, 0)
       assert.strictEqual(log.filter((entry) => entry.status === 429).length, 100)
       assert.isAtMost(log.length, 300) // each call at most once more
+      // after the cool-down the waiters are let through at retry.reopenRate (10 a second), never at once
+      const after = log.filter((entry) => entry.at >= 2000).map((entry) => entry.at)
+      const largestBurst = Math.max(...after.map((at) => after.filter((t) => t >= at && t < at + 1000).length))
+      assert.isAtMost(largestBurst, 10)
+      assert.isAtLeast(largestBurst, 9) // and not slower than that either
     }).pipe(Effect.provide(fakeStack({ config: { deadline: "30 seconds" } }))))
+
+  it.effect("300 callers behind a 429: the server never sees more than reopenRate a second", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      yield* fake.configure({ logLimit: 10_000 })
+      yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 1 }) }] })
+      assert.strictEqual(typedFailure(yield* Effect.exit(getTokenDetails))._tag, "PlexRateLimitError")
+      const fiber = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 300 }), () => getTokenDetails, { concurrency: "unbounded" })
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(fiber)).length, 300)
+      const at = (yield* fake.requests).filter((entry) => entry.path === "/api/v2/user" && entry.at > 0)
+        .map((entry) => entry.at)
+      assert.strictEqual(at.length, 300)
+      assert.isAtLeast(Math.min(...at), 1000) // nothing during the cool-down
+      const largestBurst = Math.max(...at.map((t0) => at.filter((t) => t >= t0 && t < t0 + 1000).length))
+      assert.strictEqual(largestBurst, 25)
+    }).pipe(Effect.provide(fakeStack({ config: { deadline: "1 minute", retry: { times: 0, reopenRate: 25 } } }))))
 
   it.effect("a wait at the gate looks again: a later 429 that pushed the cool-down further is waited out too", () =>
     Effect.gen(function*() {
@@ -343,16 +400,33 @@ describe("one rate-limit gate per client", () => {
       assert.deepStrictEqual(log.map((entry) => entry.at), [0, 10, 5510])
     }).pipe(Effect.provide(fakeStack({ config: { retry: { times: 0 } } }))))
 
-  it.effect("the services of one HttpClient share the gate: a 429 on one holds back the others", () =>
+  it.effect("the services of one HttpClient share the gate of a host: a 429 on one holds back the others", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 2 }) }] })
       assert.strictEqual(typedFailure(yield* Effect.exit(getTokenDetails))._tag, "PlexRateLimitError")
-      const fiber = yield* Effect.fork(Effect.flatMap(PlexResources, (resources) => resources.list(OWNER_TOKEN)))
+      const fiber = yield* Effect.fork(Effect.flatMap(PlexHome, (home) => home.users(OWNER_TOKEN)))
       yield* TestClock.adjust("1999 millis")
-      assert.strictEqual(yield* requestsTo("/api/v2/resources"), 0)
+      assert.strictEqual(yield* requestsTo("/api/v2/home/users"), 0)
       yield* TestClock.adjust("1 millis")
       yield* Fiber.join(fiber)
-      assert.strictEqual(yield* requestsTo("/api/v2/resources"), 1)
+      assert.strictEqual(yield* requestsTo("/api/v2/home/users"), 1)
+    }).pipe(Effect.provide(fakeStack({ config: { retry: { times: 0 } } }))))
+
+  it.effect("a 429 from clients.plex.tv does not stop plex.tv, and the reverse", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      const listResources = Effect.flatMap(PlexResources, (resources) => resources.list(OWNER_TOKEN))
+      yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 60 }) }] })
+      assert.strictEqual(typedFailure(yield* Effect.exit(listResources))._tag, "PlexRateLimitError")
+      // clients.plex.tv is shut for a minute; plex.tv answers at once
+      assert.strictEqual((yield* getTokenDetails).id, 10000001)
+      yield* fake.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 60 }) }] })
+      assert.strictEqual(typedFailure(yield* Effect.exit(getTokenDetails))._tag, "PlexRateLimitError")
+      yield* TestClock.adjust("61 seconds") // clients.plex.tv open again, plex.tv shut until 61 s after its 429
+      const resources = yield* Effect.fork(listResources)
+      yield* TestClock.adjust("0 millis")
+      yield* Fiber.join(resources)
+      assert.strictEqual(yield* requestsTo("/api/v2/resources"), 2)
     }).pipe(Effect.provide(fakeStack({ config: { retry: { times: 0 } } }))))
 })

@@ -6,59 +6,99 @@ import * as Option from "effect/Option"
 import { type PlexError, PlexRateLimitError, PlexUnauthorizedError } from "../PlexError.js"
 
 /**
- * One rate-limit gate per HTTP client: when plex.tv answers 429, every call through that client
- * waits out the cool-down instead of each fiber hammering plex.tv on its own; after a 1031
- * (sign-ins throttled for this address), sign-ins fail at once for the cool-down instead of
- * extending the lock.
+ * One rate-limit gate per HTTP client, with a separate state per plex.tv host: when a host answers
+ * 429, every call to that host waits out the cool-down instead of each fiber hammering it on its
+ * own, and calls to the other host go on. After the cool-down the waiters are let through at a
+ * bounded rate, one every `1 / reopenRate` seconds, never all at once; calls that arrive while
+ * the queue drains join its end. After a 1031 (sign-ins throttled for this address), sign-ins
+ * fail at once for the cool-down instead of extending the lock.
  */
 export interface Gate {
-  /** Waits until the gate is open; fails at once when it stays shut past `deadlineAt`. */
+  /** Waits until the host lets the call through; fails at once when that is past `deadlineAt`. */
   readonly pass: (
+    host: string,
     signIn: boolean,
     deadlineAt: number
   ) => Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError>
-  /** Reads a failure: a 429 or a 1031 shuts the gate. */
-  readonly observe: (error: PlexError) => Effect.Effect<void>
+  /** Reads a failure from `host`: a 429 or a 1031 shuts its gate. */
+  readonly observe: (host: string, error: PlexError) => Effect.Effect<void>
 }
 
 export interface GateOptions {
   /** The cool-down after a 429 without `Retry-After`. */
   readonly rateLimitCooldown: Duration.Duration
+  /** The longest cool-down a `Retry-After` can ask for; longer ones are cut to this. */
+  readonly maxRetryAfter: Duration.Duration
+  /** How many calls a second go through once a cool-down is over, while callers queue. */
+  readonly reopenRate: number
   /** The cool-down of sign-ins after a 1031. */
   readonly throttleCooldown: Duration.Duration
 }
 
+interface HostState {
+  /** Nothing goes through before this time (a 429's cool-down). */
+  openAt: number
+  /** The next free slot of the queue that drains at `reopenRate` after a cool-down. */
+  nextSlot: number
+  /** Sign-ins fail at once before this time (a 1031's cool-down). */
+  signInOpenAt: number
+}
+
 const make = (options: GateOptions): Gate => {
-  let openAt = 0
-  let signInOpenAt = 0
+  const hosts = new Map<string, HostState>()
+  const stateOf = (host: string): HostState => {
+    let state = hosts.get(host)
+    if (state === undefined) {
+      state = { openAt: 0, nextSlot: 0, signInOpenAt: 0 }
+      hosts.set(host, state)
+    }
+    return state
+  }
   const cooldown = Duration.toMillis(options.rateLimitCooldown)
+  const maxWait = Duration.toMillis(options.maxRetryAfter)
+  const spacing = 1000 / options.reopenRate
   const throttle = Duration.toMillis(options.throttleCooldown)
-  const pass = (signIn: boolean, deadlineAt: number): Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError> =>
+
+  const pass = (
+    host: string,
+    signIn: boolean,
+    deadlineAt: number
+  ): Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      if (signIn && signInOpenAt > now) {
+      const state = hosts.get(host)
+      if (state === undefined) return Effect.void
+      if (signIn && state.signInOpenAt > now) {
         return Effect.fail(new PlexUnauthorizedError({ status: 401, errors: [], reason: "Throttled" }))
       }
-      const wait = openAt - now
-      if (wait <= 0) return Effect.void
-      if (openAt > deadlineAt) {
-        return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(wait)) }))
+      // open, and no queue left from a cool-down: straight through
+      if (state.openAt <= now && state.nextSlot <= now) return Effect.void
+      const slot = Math.max(state.openAt, state.nextSlot, now)
+      if (slot > deadlineAt) {
+        return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(slot - now)) }))
       }
+      state.nextSlot = slot + spacing
       // look again after the wait: a 429 that arrived meanwhile (an answer to a request already in
       // flight when the gate shut) may have pushed the cool-down further
-      return Effect.zipRight(Effect.sleep(Duration.millis(wait)), pass(signIn, deadlineAt))
+      return Effect.zipRight(
+        Effect.sleep(Duration.millis(slot - now)),
+        Effect.flatMap(Clock.currentTimeMillis, (woke) => state.openAt > woke ? pass(host, signIn, deadlineAt) : Effect.void)
+      )
     })
+
   return {
     pass,
-    observe: (error) => {
+    observe: (host, error) => {
       if (error._tag === "PlexRateLimitError") {
         return Effect.map(Clock.currentTimeMillis, (now) => {
           const wait = Option.match(error.retryAfter, { onNone: () => cooldown, onSome: Duration.toMillis })
-          openAt = Math.max(openAt, now + wait)
+          const state = stateOf(host)
+          state.openAt = Math.max(state.openAt, now + Math.min(wait, maxWait))
         })
       }
       if (error._tag === "PlexUnauthorizedError" && error.reason === "Throttled" && error.errors.length > 0) {
         return Effect.map(Clock.currentTimeMillis, (now) => {
-          signInOpenAt = Math.max(signInOpenAt, now + throttle)
+          const state = stateOf(host)
+          state.signInOpenAt = Math.max(state.signInOpenAt, now + throttle)
         })
       }
       return Effect.void

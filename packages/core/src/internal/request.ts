@@ -1,3 +1,4 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -41,7 +42,19 @@ export const configureClient = (
     // request and so the token header: our operation spans carry the safe facts instead.
     HttpClient.withTracerDisabledWhen(() => true),
     // should a user turn that span back on, its header attributes still hide the token
-    HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, redactPlexToken))
+    HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, redactPlexToken)),
+    // `fetch` follows redirects by default, token header and all: ask it not to, whatever
+    // `RequestInit` the application provided. A 3xx then fails the call (see `statusError`).
+    HttpClient.transformResponse((effect) =>
+      Effect.flatMap(
+        Effect.serviceOption(FetchHttpClient.RequestInit),
+        (init) =>
+          Effect.provideService(effect, FetchHttpClient.RequestInit, {
+            ...Option.getOrUndefined(init),
+            redirect: "manual"
+          })
+      )
+    )
   )
 }
 
