@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
@@ -286,5 +287,25 @@ describe("PasswordCredentials", () => {
 
   it.prop("every 6-digit code is accepted", [FastCheck.stringMatching(/^[0-9]{6}$/)], ([code]) => {
     assert.isTrue(Either.isRight(decodeCredentials({ login: "alice", password: "pw", verificationCode: code })))
+  })
+
+  it.prop("encode → decode round-trips, and the arbitrary makes only valid credentials", [
+    Arbitrary.make(PasswordCredentials)
+  ], ([credentials]) => {
+    const encoded = Schema.encodeSync(PasswordCredentials)(credentials)
+    assert.strictEqual(encoded.password, Redacted.value(credentials.password))
+    const decoded = Schema.decodeSync(PasswordCredentials)(encoded)
+    assert.strictEqual(decoded.login, credentials.login)
+    assert.strictEqual(Redacted.value(decoded.password), Redacted.value(credentials.password))
+    assert.strictEqual(decoded.verificationCode, credentials.verificationCode)
+    assert.isTrue(Effect.runSync(Effect.either(PasswordCredentials.decode(credentials)))._tag === "Right")
+  })
+
+  it.prop("a lone surrogate in a login or a password is refused (it would be sent as U+FFFD)", [
+    FastCheck.constantFrom("login", "password"),
+    FastCheck.integer({ min: 0xd800, max: 0xdfff })
+  ], ([key, code]) => {
+    const input = { login: "alice", password: "pw", [key]: `x${String.fromCharCode(code)}y` }
+    assert.isTrue(Either.isLeft(decodeCredentials(input)))
   })
 })
