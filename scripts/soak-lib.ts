@@ -3,6 +3,8 @@
  * plex.tv that spoils a share of its answers, with the checks that make it pass or fail. Used by
  * `pnpm soak` (scripts/soak.ts, server in a child process) and, smaller, by the node test suite.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -11,6 +13,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
+import { monitorEventLoopDelay } from "node:perf_hooks"
 import { PasswordCredentials, PlexAuth, PlexError } from "@effect-plex/core"
 import type { FakeFaultTag } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
@@ -27,7 +30,16 @@ export interface ServerStats {
   readonly aborted: number
   readonly streamedBytes: number
   readonly injected: Readonly<Partial<Record<FakeFaultTag, number>>>
+  /** Requests that followed a redirect of the fake to its other port (each carried the token there). */
+  readonly redirectsFollowed?: number | undefined
 }
+
+/**
+ * The `HttpClient` under the services: `lean` is `PlexNode.layer`'s own (undici, never inflates),
+ * `platform` is `@effect/platform-node`'s undici client, `fetch` is the platform's `fetch` client
+ * (inflates gzip/deflate, follows redirects unless told not to).
+ */
+export type SoakClient = "lean" | "platform" | "fetch"
 
 export interface SoakOptions {
   readonly calls: number
@@ -43,6 +55,8 @@ export interface SoakOptions {
   readonly heapBoundBytes: number
   /** Calls before the heap and fiber baselines are taken. */
   readonly warmup: number
+  /** Default `lean`. */
+  readonly client?: SoakClient | undefined
   readonly log?: ((line: string) => void) | undefined
 }
 
@@ -56,6 +70,12 @@ export interface SoakReport {
   readonly unhandled: number
   readonly durations: { readonly p50: number; readonly p99: number; readonly max: number }
   readonly lateCalls: number
+  /** The most any call ran past its deadline, in ms (0 when none did). */
+  readonly worstOvershootMillis: number
+  /** The longest the event loop was held up during the run (`monitorEventLoopDelay`), in ms. */
+  readonly maxEventLoopDelayMillis: number
+  /** Resident set size: the peak seen during the run (sampled every 100 ms) and after it, in bytes. */
+  readonly rss: { readonly peak: number; readonly after: number }
   readonly server: ServerStats
   readonly openSocketsAtEnd: number
   readonly fibers: { readonly before: number; readonly after: number }
@@ -99,19 +119,54 @@ const settle = (condition: Effect.Effect<boolean>, within: Duration.Duration) =>
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!
 
-/** The client of the soak: `PlexNode.layer`, configured as a deployment would be, from its environment. */
-const clientLayer = (baseUrl: string, options: SoakOptions) =>
-  PlexNode.layer.pipe(
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
-      new Map([
-        ["PLEX_BASE_URL", baseUrl],
-        ["PLEX_CLIENT_IDENTIFIER", "effect-plex-soak"],
-        ["PLEX_PRODUCT", "effect-plex soak"],
-        ["PLEX_TIMEOUT", `${Duration.toMillis(options.timeout)} millis`],
-        ["PLEX_DEADLINE", `${Duration.toMillis(options.deadline)} millis`]
-      ])
-    )))
-  )
+const httpClients: Record<Exclude<SoakClient, "lean">, Layer.Layer<HttpClient.HttpClient>> = {
+  platform: PlexNode.layerPlatformHttpClient,
+  fetch: FetchHttpClient.layer
+}
+
+/**
+ * The client of the soak: `PlexNode.layer`, configured as a deployment would be, from its
+ * environment; or `PlexAuth` configured the same way over another `HttpClient`.
+ */
+const clientLayer = (baseUrl: string, options: SoakOptions): Layer.Layer<PlexAuth, unknown> => {
+  const env = Layer.setConfigProvider(ConfigProvider.fromMap(
+    new Map([
+      ["PLEX_BASE_URL", baseUrl],
+      ["PLEX_CLIENT_IDENTIFIER", "effect-plex-soak"],
+      ["PLEX_PRODUCT", "effect-plex soak"],
+      ["PLEX_TIMEOUT", `${Duration.toMillis(options.timeout)} millis`],
+      ["PLEX_DEADLINE", `${Duration.toMillis(options.deadline)} millis`]
+    ])
+  ))
+  const client = options.client ?? "lean"
+  return client === "lean"
+    ? PlexNode.layer.pipe(Layer.provide(env))
+    : PlexAuth.layer.pipe(Layer.provide(PlexNode.layerConfig), Layer.provide(httpClients[client]), Layer.provide(env))
+}
+
+/** Watches the event loop's delay and the resident set size while a run lasts. */
+const watchProcess = Effect.acquireRelease(
+  Effect.sync(() => {
+    const delay = monitorEventLoopDelay({ resolution: 10 })
+    delay.enable()
+    let peak = process.memoryUsage.rss()
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss())
+    }, 100)
+    sampler.unref()
+    let stopped: { readonly delayMillis: number; readonly peak: number } | undefined
+    const stop = () => {
+      if (stopped === undefined) {
+        clearInterval(sampler)
+        delay.disable()
+        stopped = { delayMillis: delay.max / 1e6, peak: Math.max(peak, process.memoryUsage.rss()) }
+      }
+      return stopped
+    }
+    return stop
+  }),
+  (stop) => Effect.sync(stop)
+)
 
 export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect<SoakReport> =>
   Effect.gen(function*() {
@@ -134,6 +189,7 @@ export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect
     const deadlineMillis = Duration.toMillis(options.deadline)
     const lateAfter = deadlineMillis + Duration.toMillis(options.margin)
 
+    let worstOvershoot = 0
     const durations: Array<number> = []
     const failures: Record<string, number> = {}
     let successes = 0
@@ -149,6 +205,7 @@ export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect
           const millis = performance.now() - start
           durations.push(millis)
           if (millis > lateAfter) lateCalls++
+          if (millis - deadlineMillis > worstOvershoot) worstOvershoot = millis - deadlineMillis
           if (Exit.isSuccess(exit)) {
             successes++
             return
@@ -174,12 +231,14 @@ export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect
     const fibersBefore = yield* rootFibers
 
     log(`running ${options.calls} calls at concurrency ${options.concurrency}`)
+    const watching = yield* watchProcess
     const started = performance.now()
     const run = yield* Effect.forEach(Array.from({ length: options.calls }, (_, i) => i), (i) => one(i, true), {
       concurrency: options.concurrency,
       discard: true
     }).pipe(Effect.timeout(options.maxRunTime), Effect.either)
     const wallMillis = performance.now() - started
+    const watched = watching()
 
     // the client's layer closes: undici's pool with it; every socket must be gone, every fiber done
     yield* Scope.close(scope, Exit.void)
@@ -197,7 +256,14 @@ export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect
     if (defects > 0) violations.push(`${defects} calls ended in a defect`)
     if (interruptions > 0) violations.push(`${interruptions} calls were interrupted`)
     if (unhandled > 0) violations.push(`${unhandled} unhandled rejections or exceptions`)
-    if (lateCalls > 0) violations.push(`${lateCalls} calls outlived their deadline by more than the margin`)
+    if (lateCalls > 0) {
+      violations.push(
+        `${lateCalls} calls outlived their deadline by more than the margin (worst by ${worstOvershoot.toFixed(0)} ms)`
+      )
+    }
+    if ((stats.redirectsFollowed ?? 0) > 0) {
+      violations.push(`${stats.redirectsFollowed} requests followed a redirect to another port, token included`)
+    }
     if (stats.openConnections > 0) {
       violations.push(`${stats.openConnections} sockets still open after the client closed`)
     }
@@ -221,6 +287,9 @@ export const runSoak = (server: SoakServer, options: SoakOptions): Effect.Effect
         max: durations[durations.length - 1] ?? 0
       },
       lateCalls,
+      worstOvershootMillis: worstOvershoot,
+      maxEventLoopDelayMillis: watched.delayMillis,
+      rss: { peak: watched.peak, after: process.memoryUsage.rss() },
       server: stats,
       openSocketsAtEnd: stats.openConnections,
       fibers: { before: fibersBefore, after: fibersAfter },
@@ -244,7 +313,11 @@ export const formatReport = (report: SoakReport): ReadonlyArray<string> => {
     `  defects: ${report.defects}, interruptions: ${report.interruptions}, unhandled rejections: ${report.unhandled}`,
     `duration per call: p50 ${report.durations.p50.toFixed(1)} ms, p99 ${report.durations.p99.toFixed(1)} ms,` +
     ` max ${report.durations.max.toFixed(1)} ms; deadline ${Duration.format(options.deadline)}` +
-    ` (+${Duration.format(options.margin)} margin): ${report.lateCalls} late`,
+    ` (+${Duration.format(options.margin)} margin): ${report.lateCalls} late, worst overshoot` +
+    ` ${report.worstOvershootMillis.toFixed(0)} ms`,
+    `event loop: max delay ${report.maxEventLoopDelayMillis.toFixed(0)} ms; RSS peak ${mb(report.rss.peak)},` +
+    ` after ${mb(report.rss.after)}; client ${options.client ?? "lean"}`,
+    `redirects followed to another port: ${report.server.redirectsFollowed ?? 0}`,
     `server: ${report.server.requests} requests, faults injected ${
       injected.reduce((a, [, n]) => a + (n ?? 0), 0)
     } (${injected.map(([tag, n]) => `${tag} ${n}`).join(", ")}), ${report.server.aborted} abandoned by the client,` +

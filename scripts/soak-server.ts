@@ -4,17 +4,26 @@
  * `{ type: "ready", baseUrl }`, answers `{ type: "stats", id }` with `{ type: "stats", id, stats }`,
  * and exits when the channel closes.
  *
- *   soak-server.ts --rate 0.05 --seed 42
+ * With `--hostile` the faults are drawn from `FakeFault.hostileMix`; its compression bombs are built
+ * before `ready`, so that the first one sent is not late by the time it takes to compress it.
+ *
+ *   soak-server.ts --rate 0.05 --seed 42 [--hostile] [--only TEXT]
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
+import * as Http from "node:http"
 import { parseArgs } from "node:util"
-import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
+import { FakeAccount, FakeFault, PlexTvFake } from "@effect-plex/core/testing"
 import { PlexTvServer } from "@effect-plex/node/testing"
 import type { ServerStats } from "./soak-lib.js"
 
 const { values } = parseArgs({
-  options: { rate: { type: "string", default: "0.05" }, seed: { type: "string", default: "42" } }
+  options: {
+    rate: { type: "string", default: "0.05" },
+    seed: { type: "string", default: "42" },
+    hostile: { type: "boolean", default: false },
+    only: { type: "string" }
+  }
 })
 const rate = Number(values.rate)
 const seed = Number(values.seed)
@@ -23,6 +32,31 @@ if (!(rate >= 0 && rate <= 1) || !Number.isInteger(seed) || process.send === und
   process.exit(2)
 }
 const send = process.send.bind(process)
+const only = values.only?.toLowerCase()
+const faults = (values.hostile ? FakeFault.hostileMix : FakeFault.mix).filter((fault) =>
+  only === undefined || FakeFault.describe(fault).toLowerCase().includes(only)
+)
+if (faults.length === 0) {
+  console.error(`no fault matches --only ${values.only}`)
+  process.exit(2)
+}
+
+/** One request to ourselves, its body drained without inflating it. */
+const request = (baseUrl: string) =>
+  Effect.async<void>((resume) => {
+    const outgoing = Http.get(`${baseUrl}/api/v2/user`, {
+      headers: {
+        accept: "application/json",
+        "x-plex-client-identifier": "soak-server-warm-up",
+        "x-plex-token": "FAKEtokenOwner000001"
+      }
+    }, (response) => {
+      response.resume()
+      response.once("end", () => resume(Effect.void))
+      response.once("error", () => resume(Effect.void))
+    })
+    outgoing.once("error", () => resume(Effect.void))
+  })
 
 const main = Effect.gen(function*() {
   const server = yield* PlexTvServer
@@ -34,9 +68,17 @@ const main = Effect.gen(function*() {
       requests: transport.requests,
       aborted: transport.aborted,
       streamedBytes: transport.streamedBytes,
-      injected: (yield* fake.state).faults.injected
+      injected: (yield* fake.state).faults.injected,
+      redirectsFollowed: transport.redirectsFollowed ?? 0
     }
   })
+  // compression bombs are compressed on first use: do it now, then start counting afresh
+  const bombs = faults.filter((fault) => fault._tag === "CompressionBomb")
+  if (bombs.length > 0) {
+    yield* fake.faults({ next: bombs.map((fault) => ({ fault })) })
+    for (let i = 0; i < bombs.length; i++) yield* request(server.baseUrl)
+  }
+  yield* fake.faults({ random: { rate, seed, faults } })
   process.on("message", (message: { readonly type?: string; readonly id?: number }) => {
     if (message.type === "stats") {
       void Effect.runPromise(stats).then((value) => send({ type: "stats", id: message.id, stats: value }))
@@ -50,8 +92,7 @@ const main = Effect.gen(function*() {
   Effect.provide(PlexTvServer.layer({
     accounts: [FakeAccount.owner, FakeAccount.twoFactor, FakeAccount.managed],
     // a backend's traffic from one address: plex.tv's own limiter is not what is measured here
-    settings: { rateLimit: undefined, logLimit: 0 },
-    faults: { random: { rate, seed } }
+    settings: { rateLimit: undefined, logLimit: 0 }
   }))
 )
 

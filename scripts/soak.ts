@@ -5,7 +5,17 @@
  * its deadline, a socket or fiber left behind, heap growth past the bound), and on success rewrites
  * the "Reliability figures" block of README.md.
  *
- *   pnpm soak [--calls 20000] [--concurrency 256] [--rate 0.05] [--seed 42] [--no-readme]
+ * `pnpm soak --hostile`: the same, 20% of the answers drawn from `FakeFault.hostileMix` (the plain
+ * faults plus huge, slow, nested, malformed, compressed and redirecting bodies); it also reports the
+ * worst overshoot of a deadline, the event loop's longest delay and the RSS, and rewrites the
+ * "hostile" block of README.md next to the plain one. `--client platform|fetch` runs it over
+ * another `HttpClient` (figures printed, README left alone).
+ *
+ *   pnpm soak [--hostile] [--calls 20000] [--concurrency 256] [--rate 0.05|0.2] [--seed 42]
+ *             [--client lean|platform|fetch] [--only TEXT] [--no-readme]
+ *
+ * `--only TEXT` keeps only the faults whose description contains TEXT (to find which one hurts);
+ * the README is then left alone.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,7 +26,15 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
 import { FakeFault } from "@effect-plex/core/testing"
-import { formatReport, mb, runSoak, type ServerStats, type SoakReport, type SoakServer } from "./soak-lib.js"
+import {
+  formatReport,
+  mb,
+  runSoak,
+  type ServerStats,
+  type SoakClient,
+  type SoakReport,
+  type SoakServer
+} from "./soak-lib.js"
 
 const root = Path.resolve(fileURLToPath(new URL("..", import.meta.url)))
 
@@ -24,24 +42,36 @@ const { values } = parseArgs({
   options: {
     calls: { type: "string", default: "20000" },
     concurrency: { type: "string", default: "256" },
-    rate: { type: "string", default: "0.05" },
+    rate: { type: "string" },
     seed: { type: "string", default: "42" },
+    hostile: { type: "boolean", default: false },
+    client: { type: "string", default: "lean" },
+    only: { type: "string" },
     "no-readme": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false }
   }
 })
 
 if (values.help) {
-  console.log("Usage: pnpm soak [--calls 20000] [--concurrency 256] [--rate 0.05] [--seed 42] [--no-readme]")
+  console.log(
+    "Usage: pnpm soak [--hostile] [--calls 20000] [--concurrency 256] [--rate 0.05|0.2] [--seed 42]\n" +
+      "                 [--client lean|platform|fetch] [--only TEXT] [--no-readme]"
+  )
   process.exit(0)
 }
 
+const hostile = values.hostile
 const calls = Number(values.calls)
 const concurrency = Number(values.concurrency)
-const rate = Number(values.rate)
+const rate = Number(values.rate ?? (hostile ? "0.2" : "0.05"))
 const seed = Number(values.seed)
+const client = values.client as SoakClient
 if (!Number.isInteger(calls) || calls < 1 || !Number.isInteger(concurrency) || concurrency < 1 || !(rate >= 0)) {
   console.error("--calls and --concurrency must be positive integers, --rate a number between 0 and 1")
+  process.exit(2)
+}
+if (!["lean", "platform", "fetch"].includes(client)) {
+  console.error("--client must be lean, platform or fetch")
   process.exit(2)
 }
 
@@ -51,9 +81,10 @@ const options = {
   timeout: Duration.seconds(1),
   deadline: Duration.seconds(5),
   margin: Duration.millis(250),
-  maxRunTime: Duration.minutes(5),
+  maxRunTime: Duration.minutes(hostile ? 10 : 5),
   heapBoundBytes: 64 * 1024 * 1024,
   warmup: Math.min(1000, calls),
+  client,
   log: (line: string) => console.log(line)
 }
 
@@ -70,7 +101,9 @@ const childServer = Effect.acquireRelease(
         "--rate",
         String(rate),
         "--seed",
-        String(seed)
+        String(seed),
+        ...(hostile ? ["--hostile"] : []),
+        ...(values.only === undefined ? [] : ["--only", values.only])
       ],
       { cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"] }
     )
@@ -82,7 +115,7 @@ const childServer = Effect.acquireRelease(
     }
     child.on("message", onMessage)
     child.once("exit", (code) => resume(Effect.fail(new Error(`the soak server exited (${code}) before it was ready`))))
-  }).pipe(Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error("the soak server did not start") })),
+  }).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("the soak server did not start") })),
   ({ child }) =>
     Effect.async<void>((resume) => {
       if (child.exitCode !== null) return resume(Effect.void)
@@ -183,18 +216,85 @@ export const figuresBlock = (report: SoakReport, when: Date): string => {
   ].join("\n")
 }
 
-const writeReadme = (block: string) => {
+const HOSTILE_START = "<!-- reliability-hostile:start -->"
+const HOSTILE_END = "<!-- reliability-hostile:end -->"
+
+const ms = (millis: number) => `${n(Math.round(millis))} ms`
+
+export const hostileBlock = (report: SoakReport, when: Date): string => {
+  const { options } = report
+  const injected = report.server.injected
+  const injectedTotal = Object.values(injected).reduce((a, b) => a + (b ?? 0), 0)
+  const failed = Object.entries(report.failures).sort(([a], [b]) => a.localeCompare(b))
+  const plain = new Set(FakeFault.mix.map((fault) => FakeFault.describe(fault)))
+  const added = FakeFault.hostileMix.filter((fault) => !plain.has(FakeFault.describe(fault)))
+  const byKind = Object.entries(injected).sort(([a], [b]) => a.localeCompare(b)).map(([tag, count]) =>
+    `${tag} ${n(count ?? 0)}`
+  )
+  return [
+    HOSTILE_START,
+    "",
+    `_Written by \`pnpm soak --hostile\` on ${when.toISOString().slice(0, 10)} (Node ${process.version},` +
+    ` ${Os.platform()} ${Os.arch()}, ${Os.availableParallelism()} CPUs); not edited by hand._`,
+    "",
+    "| Figure (hostile answers) | Value |",
+    "| --- | --- |",
+    `| Calls (\`getTokenDetails\` 90%, \`signIn\` 5%, \`ping\` 5%) |` +
+    ` ${n(options.calls)} at concurrency ${options.concurrency} |`,
+    `| Hostile answers (seeded random mix, ${FakeFault.hostileMix.length} kinds) | ${(rate * 100).toFixed(0)}%` +
+    ` of answers, seed ${seed}: ${n(injectedTotal)} injected |`,
+    `| Wall time | ${(report.wallMillis / 1000).toFixed(1)} s` +
+    ` (${n(Math.round(options.calls / (report.wallMillis / 1000)))} calls/s) |`,
+    `| Successes | ${n(report.successes)} |`,
+    `| Typed failures | ${failed.map(([tag, count]) => `${tag} ${n(count)}`).join(", ") || "none"} |`,
+    `| Defects / interruptions / unhandled rejections |` +
+    ` ${report.defects} / ${report.interruptions} / ${report.unhandled} |`,
+    `| Calls past their deadline (${Duration.format(options.deadline)}) by more than` +
+    ` ${Duration.format(options.margin)} | ${report.lateCalls} |`,
+    `| Worst overshoot of a deadline | ${ms(report.worstOvershootMillis)} |`,
+    `| Duration per call | p50 ${ms(report.durations.p50)}, p99 ${ms(report.durations.p99)},` +
+    ` max ${ms(report.durations.max)} |`,
+    `| Longest event-loop delay (\`monitorEventLoopDelay\`) | ${ms(report.maxEventLoopDelayMillis)} |`,
+    `| RSS peak / after | ${mb(report.rss.peak)} / ${mb(report.rss.after)} |`,
+    `| Per-attempt timeout / response size limit | ${Duration.format(options.timeout)} / 4 MiB (defaults otherwise) |`,
+    `| Redirects followed to another port | ${report.server.redirectsFollowed ?? 0} |`,
+    `| Sockets open after closing the client | ${report.openSocketsAtEnd} |`,
+    `| Root fibers before / after | ${report.fibers.before} / ${report.fibers.after} |`,
+    `| Heap growth | ${mb(report.heap.after - report.heap.before)} (bound ${mb(options.heapBoundBytes)}${
+      report.heap.gc ? ", after forced GC" : ""
+    }) |`,
+    "",
+    `The mix: every fault above, and these hostile bodies; injected: ${byKind.join(", ")}.`,
+    "",
+    ...added.map((fault) => `- ${FakeFault.describe(fault)}`),
+    "",
+    HOSTILE_END
+  ].join("\n")
+}
+
+/** Replaces the block between `startMark` and `endMark`; a missing block goes right after `after`. */
+const writeReadme = (block: string, startMark = START, endMark = END, after?: string) => {
   const file = Path.join(root, "README.md")
   const text = Fs.readFileSync(file, "utf8")
-  const start = text.indexOf(START)
-  const end = text.indexOf(END)
-  if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} block`)
-  Fs.writeFileSync(file, text.slice(0, start) + block + text.slice(end + END.length))
+  const start = text.indexOf(startMark)
+  const end = text.indexOf(endMark)
+  if (start >= 0 && end > start) {
+    Fs.writeFileSync(file, text.slice(0, start) + block + text.slice(end + endMark.length))
+    return
+  }
+  const anchor = after === undefined ? -1 : text.indexOf(after)
+  if (after === undefined || anchor < 0) throw new Error(`README.md has no ${startMark} … ${endMark} block`)
+  const at = anchor + after.length
+  Fs.writeFileSync(file, text.slice(0, at) + "\n\n" + block + text.slice(at))
 }
 
 const main = Effect.gen(function*() {
   const { baseUrl, child } = yield* childServer
-  console.log(`fake plex.tv (child process ${child.pid}) on ${baseUrl}, faults ${rate * 100}% seed ${seed}`)
+  console.log(
+    `fake plex.tv (child process ${child.pid}) on ${baseUrl}, ${hostile ? "hostile " : ""}faults ${
+      rate * 100
+    }% seed ${seed}, client ${client}`
+  )
   const report = yield* runSoak(serverOf(child, baseUrl), options)
   for (const line of formatReport(report)) console.log(line)
   return report
@@ -206,7 +306,11 @@ Effect.runPromise(main).then(
       process.exitCode = 1
       return
     }
-    if (!values["no-readme"]) {
+    if (values["no-readme"] || client !== "lean" || values.only !== undefined) return
+    if (hostile) {
+      writeReadme(hostileBlock(report, new Date()), HOSTILE_START, HOSTILE_END, END)
+      console.log("README.md: hostile reliability figures rewritten")
+    } else {
       writeReadme(figuresBlock(report, new Date()))
       console.log("README.md: reliability figures rewritten")
     }

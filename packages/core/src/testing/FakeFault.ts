@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { HUGE_BYTES, mix } from "./internal/faults.js"
+import { BOMB_BYTES, DEEP_DEPTH, DRIP_MILLIS, hostileMix, HUGE_BYTES, MARKUP_BYTES, mix } from "./internal/faults.js"
 
 /**
  * One way an answer of plex.tv (or of the network in front of it) can go wrong.
@@ -20,9 +20,23 @@ import { HUGE_BYTES, mix } from "./internal/faults.js"
  * - `ResetMidBody`: the headers and half of the body, then a reset.
  * - `EndlessBody`: the headers and the body, then whitespace every 50 ms, forever.
  * - `HeadersThenSilence`: the headers, then nothing.
- * - `HugeBody`: a 200 with a body far larger than any account (default 50 MB), with a
+ * - `HugeBody`: a 200 (or `status`) with a body far larger than any account (default 50 MB), with a
  *   `Content-Length` or without one.
  * - `Delay`: the route's answer, `millis` late.
+ * - `HostileMarkup`: at `status`, an XML or HTML body (default 1 MiB) built to make a backtracking
+ *   parser explode: an attribute whose quote never closes followed by spaces and attribute
+ *   fragments (`unclosedAttribute`), `<error` repeated without a `>` (`repeatedOpen`), or a run of
+ *   `&#` / `&amp`-like fragments (`entityRun`).
+ * - `DeepJson`: at `status`, JSON arrays or objects nested `depth` deep (default 100,000), as the
+ *   whole body of a 2xx or as the `errors` of a failure.
+ * - `MalformedJson`: at `status`, a body declared JSON that is not (doubled commas, bare words).
+ * - `SlowDrip`: the route's answer, its `Content-Length` declared, one byte every `intervalMillis`
+ *   (default 100 ms): far longer than any per-attempt timeout.
+ * - `CompressionBomb`: a 200 declaring `Content-Encoding: gzip` or `deflate` whose small body
+ *   inflates to `inflatedBytes` (default 256 MiB). A client that inflates (`fetch`) must still
+ *   stop at its size limit.
+ * - `Redirect`: `status` (301, 302, 303, 307, 308) with a `Location` on another 127.0.0.1 port:
+ *   by default one the front door listens on, counting the requests that follow it.
  *
  * @since 0.1.0
  * @category testing
@@ -41,8 +55,34 @@ export type FakeFault =
   | { readonly _tag: "ResetMidBody" }
   | { readonly _tag: "EndlessBody" }
   | { readonly _tag: "HeadersThenSilence" }
-  | { readonly _tag: "HugeBody"; readonly bytes?: number | undefined; readonly contentLength?: boolean | undefined }
+  | {
+    readonly _tag: "HugeBody"
+    readonly bytes?: number | undefined
+    readonly contentLength?: boolean | undefined
+    readonly status?: number | undefined
+  }
   | { readonly _tag: "Delay"; readonly millis: number }
+  | {
+    readonly _tag: "HostileMarkup"
+    readonly pattern: "unclosedAttribute" | "repeatedOpen" | "entityRun"
+    readonly status: number
+    readonly contentType: "xml" | "html"
+    readonly bytes?: number | undefined
+  }
+  | {
+    readonly _tag: "DeepJson"
+    readonly shape: "array" | "object"
+    readonly status: number
+    readonly depth?: number | undefined
+  }
+  | { readonly _tag: "MalformedJson"; readonly status: number }
+  | { readonly _tag: "SlowDrip"; readonly intervalMillis?: number | undefined }
+  | {
+    readonly _tag: "CompressionBomb"
+    readonly encoding: "gzip" | "deflate"
+    readonly inflatedBytes?: number | undefined
+  }
+  | { readonly _tag: "Redirect"; readonly status: number; readonly location?: string | undefined }
 
 /**
  * The kind of a {@link FakeFault}, as the request log and the fault counters name it.
@@ -80,6 +120,19 @@ export type FakeTransport =
   | { readonly _tag: "HeadersThenSilence" }
   /** A body of `bytes` bytes (the answer's body, then filler), with `Content-Length` or without. */
   | { readonly _tag: "HugeBody"; readonly bytes: number; readonly contentLength: boolean }
+  /** Send the headers (declaring the body's length), then the body one byte every `intervalMillis`. */
+  | { readonly _tag: "SlowDrip"; readonly intervalMillis: number }
+  /**
+   * Send, with `Content-Encoding: encoding`, the answer's body then filler up to `inflatedBytes`,
+   * compressed (the front door compresses, once per size).
+   */
+  | { readonly _tag: "CompressionBomb"; readonly encoding: "gzip" | "deflate"; readonly inflatedBytes: number }
+  /**
+   * Answer with the status and body as given, adding a `Location` header: `location`, or when absent
+   * a URL of the same path on another 127.0.0.1 port where the front door counts the requests that
+   * followed the redirect (`FakeTransportStats.redirectsFollowed`).
+   */
+  | { readonly _tag: "Redirect"; readonly location: string | undefined }
 
 /**
  * One step of a {@link FakeFaultPlan}: a fault for the next `times` requests (default 1), or for
@@ -150,6 +203,14 @@ export interface FakeTransportStats {
   readonly requests: number
   readonly aborted: number
   readonly streamedBytes: number
+  /**
+   * Requests that followed a `Redirect` fault to the other port the front door listens on (only
+   * `PlexTvServer` counts them; absent until one arrives). Each carried the call's headers, its
+   * token included, to another origin.
+   *
+   * @since 0.2.0
+   */
+  readonly redirectsFollowed?: number | undefined
 }
 
 const describe = (fault: FakeFault): string => {
@@ -171,16 +232,53 @@ const describe = (fault: FakeFault): string => {
     case "HeadersThenSilence":
       return "headers, then silence"
     case "HugeBody":
-      return `a ${Math.round((fault.bytes ?? HUGE_BYTES) / 1024 / 1024)} MB body ${
-        fault.contentLength === false ? "without" : "with"
-      } Content-Length`
+      return `a ${size(fault.bytes ?? HUGE_BYTES)} body ${fault.contentLength === false ? "without" : "with"}` +
+        ` Content-Length${fault.status === undefined || fault.status === 200 ? "" : ` (HTTP ${fault.status})`}`
     case "Delay":
       return `an answer ${fault.millis} ms late`
+    case "HostileMarkup":
+      return `a ${size(fault.bytes ?? MARKUP_BYTES)} ${fault.contentType === "xml" ? "XML" : "HTML"} body of ${
+        markupNames[fault.pattern]
+      } (HTTP ${fault.status})`
+    case "DeepJson":
+      return `JSON ${fault.shape === "array" ? "arrays" : "objects"} nested ${
+        (fault.depth ?? DEEP_DEPTH).toLocaleString("en-US")
+      } deep (HTTP ${fault.status})`
+    case "MalformedJson":
+      return `malformed JSON (HTTP ${fault.status})`
+    case "SlowDrip":
+      return `the answer one byte every ${fault.intervalMillis ?? DRIP_MILLIS} ms`
+    case "CompressionBomb":
+      return `a ${fault.encoding} body inflating to ${size(fault.inflatedBytes ?? BOMB_BYTES)}`
+    case "Redirect":
+      return `a redirect (HTTP ${fault.status}) to ${fault.location ?? "another 127.0.0.1 port"}`
   }
 }
 
+const markupNames = {
+  unclosedAttribute: "an attribute quote never closed",
+  repeatedOpen: "`<error` repeated, never closed",
+  entityRun: "`&#`/`&amp` fragments"
+} as const
+
+const size = (bytes: number) =>
+  bytes % (1024 * 1024) === 0
+    ? `${bytes / 1024 / 1024} MiB`
+    : bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes.toLocaleString("en-US")} bytes)`
+    : `${(bytes / 1024).toFixed(0)} KiB`
+
 const int = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined)
 const isStatus = (n: number | undefined): n is number => n !== undefined && n >= 200 && n <= 599
+const args = (arg: string | undefined): Array<string> => (arg === undefined || arg === "" ? [] : arg.split(":"))
+const markupPatterns: Record<string, "unclosedAttribute" | "repeatedOpen" | "entityRun"> = {
+  "unclosed-attribute": "unclosedAttribute",
+  "repeated-open": "repeatedOpen",
+  "entity-run": "entityRun"
+}
+/** Redirects of the fake point only at this machine. */
+const isLoopback = (location: string) =>
+  URL.canParse(location) && new URL(location).hostname === "127.0.0.1" && /^https?:$/.test(new URL(location).protocol)
 
 const parse = (spec: string): FakeFaultStep | undefined => {
   const suffix = /\*(\d+)$/.exec(spec)
@@ -216,12 +314,57 @@ const parse = (spec: string): FakeFaultStep | undefined => {
       return arg === undefined ? step({ _tag: "HeadersThenSilence" }) : undefined
     case "huge":
     case "huge-no-length": {
-      const bytes = arg === undefined ? HUGE_BYTES : int(arg)
-      return bytes === undefined ? undefined : step({ _tag: "HugeBody", bytes, contentLength: name === "huge" })
+      const [bytesArg, statusArg, ...rest] = args(arg)
+      const bytes = bytesArg === undefined || bytesArg === "" ? HUGE_BYTES : int(bytesArg)
+      const status = statusArg === undefined ? 200 : int(statusArg)
+      if (bytes === undefined || !isStatus(status) || rest.length > 0) return undefined
+      const fault: FakeFault = { _tag: "HugeBody", bytes, contentLength: name === "huge" }
+      return step(status === 200 ? fault : { ...fault, status })
     }
     case "delay": {
       const millis = int(arg)
       return millis === undefined ? undefined : step({ _tag: "Delay", millis })
+    }
+    case "markup": {
+      const [patternArg, statusArg, typeArg, bytesArg, ...rest] = args(arg)
+      const pattern = patternArg === undefined ? undefined : markupPatterns[patternArg]
+      const status = statusArg === undefined ? 500 : int(statusArg)
+      const contentType = typeArg ?? "xml"
+      const bytes = bytesArg === undefined ? MARKUP_BYTES : int(bytesArg)
+      if (pattern === undefined || !isStatus(status) || bytes === undefined || rest.length > 0) return undefined
+      if (contentType !== "xml" && contentType !== "html") return undefined
+      return step({ _tag: "HostileMarkup", pattern, status, contentType, bytes })
+    }
+    case "deep-json": {
+      const [shape, statusArg, depthArg, ...rest] = args(arg)
+      const status = statusArg === undefined ? 200 : int(statusArg)
+      const depth = depthArg === undefined ? DEEP_DEPTH : int(depthArg)
+      if ((shape !== "array" && shape !== "object") || !isStatus(status) || depth === undefined) return undefined
+      return rest.length > 0 ? undefined : step({ _tag: "DeepJson", shape, status, depth })
+    }
+    case "malformed-json": {
+      const status = arg === undefined ? 200 : int(arg)
+      return isStatus(status) ? step({ _tag: "MalformedJson", status }) : undefined
+    }
+    case "drip": {
+      const intervalMillis = arg === undefined ? DRIP_MILLIS : int(arg)
+      return intervalMillis === undefined || intervalMillis < 1
+        ? undefined
+        : step({ _tag: "SlowDrip", intervalMillis })
+    }
+    case "gzip-bomb":
+    case "deflate-bomb": {
+      const inflatedBytes = arg === undefined ? BOMB_BYTES : int(arg)
+      const encoding = name === "gzip-bomb" ? "gzip" : "deflate"
+      return inflatedBytes === undefined ? undefined : step({ _tag: "CompressionBomb", encoding, inflatedBytes })
+    }
+    case "redirect": {
+      const [statusArg, ...url] = args(arg)
+      const status = statusArg === undefined ? 302 : int(statusArg)
+      if (status === undefined || ![301, 302, 303, 307, 308].includes(status)) return undefined
+      if (url.length === 0) return step({ _tag: "Redirect", status })
+      const location = url.join(":")
+      return isLoopback(location) ? step({ _tag: "Redirect", status, location }) : undefined
     }
     default:
       return undefined
@@ -229,11 +372,14 @@ const parse = (spec: string): FakeFaultStep | undefined => {
 }
 
 /**
- * Constructors of {@link FakeFault}s, the default random mix, a description for reports, and the
- * parser of `pnpm fake-plex --fault`: `500`, `502`, `503`, `504`, `429`, `429:2` (Retry-After in
- * seconds) or `429:<HTTP date>`, `html[:status]`, `xml`, `truncated-json`, `reset`,
- * `reset-mid-body`, `endless`, `silence`, `huge[:bytes]`, `huge-no-length[:bytes]`,
- * `delay:<millis>`; a `*N` suffix gives it to N requests.
+ * Constructors of {@link FakeFault}s, the default random mix and the hostile one, a description for
+ * reports, and the parser of `pnpm fake-plex --fault`: `500`, `502`, `503`, `504`, `429`, `429:2`
+ * (Retry-After in seconds) or `429:<HTTP date>`, `html[:status]`, `xml`, `truncated-json`, `reset`,
+ * `reset-mid-body`, `endless`, `silence`, `huge[:bytes[:status]]`, `huge-no-length[:bytes[:status]]`,
+ * `delay:<millis>`, `markup:<unclosed-attribute|repeated-open|entity-run>[:status[:xml|html[:bytes]]]`,
+ * `deep-json:<array|object>[:status[:depth]]`, `malformed-json[:status]`, `drip[:millis]`,
+ * `gzip-bomb[:bytes]`, `deflate-bomb[:bytes]`, `redirect[:status[:http://127.0.0.1:port/path]]`;
+ * a `*N` suffix gives it to N requests.
  *
  * @since 0.1.0
  * @category testing
@@ -242,6 +388,7 @@ const parse = (spec: string): FakeFaultStep | undefined => {
  *
  * const step = FakeFault.parse("503*3") // { fault: { _tag: "Status", status: 503 }, times: 3 }
  * console.log(step, FakeFault.describe(FakeFault.hugeBody({ contentLength: false })))
+ * console.log(FakeFault.hostileMix.length, FakeFault.describe(FakeFault.deepJson("array", { status: 500 })))
  */
 export const FakeFault = {
   /** A status, with `Retry-After` when given. */
@@ -258,17 +405,89 @@ export const FakeFault = {
   resetMidBody: { _tag: "ResetMidBody" } as FakeFault,
   endlessBody: { _tag: "EndlessBody" } as FakeFault,
   headersThenSilence: { _tag: "HeadersThenSilence" } as FakeFault,
-  /** Default 50 MB with a `Content-Length`. */
+  /** Default 50 MB with a `Content-Length`, at 200. */
   hugeBody: (
-    options?: { readonly bytes?: number | undefined; readonly contentLength?: boolean | undefined }
+    options?: {
+      readonly bytes?: number | undefined
+      readonly contentLength?: boolean | undefined
+      readonly status?: number | undefined
+    }
   ): FakeFault => ({
     _tag: "HugeBody",
     bytes: options?.bytes ?? HUGE_BYTES,
-    contentLength: options?.contentLength ?? true
+    contentLength: options?.contentLength ?? true,
+    ...(options?.status === undefined || options.status === 200 ? {} : { status: options.status })
   }),
   delay: (millis: number): FakeFault => ({ _tag: "Delay", millis }),
+  /**
+   * Markup built to make a backtracking parser explode (default: at 500, XML, 1 MiB).
+   *
+   * @since 0.2.0
+   */
+  hostileMarkup: (
+    pattern: "unclosedAttribute" | "repeatedOpen" | "entityRun",
+    options?: {
+      readonly status?: number | undefined
+      readonly contentType?: "xml" | "html" | undefined
+      readonly bytes?: number | undefined
+    }
+  ): FakeFault => ({
+    _tag: "HostileMarkup",
+    pattern,
+    status: options?.status ?? 500,
+    contentType: options?.contentType ?? "xml",
+    bytes: options?.bytes ?? MARKUP_BYTES
+  }),
+  /**
+   * JSON nested `depth` deep (default 100,000), at `status` (default 200); an error status nests it in `errors`.
+   *
+   * @since 0.2.0
+   */
+  deepJson: (
+    shape: "array" | "object",
+    options?: { readonly status?: number | undefined; readonly depth?: number | undefined }
+  ): FakeFault => ({ _tag: "DeepJson", shape, status: options?.status ?? 200, depth: options?.depth ?? DEEP_DEPTH }),
+  /**
+   * A body declared JSON that is not, at `status` (default 200).
+   *
+   * @since 0.2.0
+   */
+  malformedJson: (status = 200): FakeFault => ({ _tag: "MalformedJson", status }),
+  /**
+   * The route's answer one byte every `intervalMillis` (default 100).
+   *
+   * @since 0.2.0
+   */
+  slowDrip: (intervalMillis = DRIP_MILLIS): FakeFault => ({ _tag: "SlowDrip", intervalMillis }),
+  /**
+   * A small body declared `Content-Encoding: gzip`/`deflate` that inflates to `inflatedBytes` (default 256 MiB).
+   *
+   * @since 0.2.0
+   */
+  compressionBomb: (encoding: "gzip" | "deflate", inflatedBytes = BOMB_BYTES): FakeFault => ({
+    _tag: "CompressionBomb",
+    encoding,
+    inflatedBytes
+  }),
+  /**
+   * A redirect (default 302) to `location`, or by default to another 127.0.0.1 port that counts the requests
+   * following it.
+   *
+   * @since 0.2.0
+   */
+  redirect: (status = 302, location?: string): FakeFault =>
+    location === undefined ? { _tag: "Redirect", status } : { _tag: "Redirect", status, location },
   /** Every kind of fault once (429 with and without Retry-After, the huge body with and without length). */
   mix,
+  /**
+   * The mix of `pnpm soak --hostile`: {@link FakeFault.mix}, then hostile bodies: sizes close to and
+   * above the default `maxBodySize` (4 MiB) with and without `Content-Length`, markup built for
+   * backtracking parsers in XML and HTML on 401, 422, 500, 503 and 200, JSON nested 100,000 deep as a
+   * 2xx and as an error, malformed JSON, a slow drip, gzip and deflate bombs, and redirects.
+   *
+   * @since 0.2.0
+   */
+  hostileMix,
   /** A short English description, for reports. */
   describe,
   /** Reads a fault step from text; `undefined` when the text is not one. */

@@ -128,3 +128,60 @@ export const json = (status: number, value: unknown): FakeResponse => ({
   headers: { "content-type": jsonType },
   body: JSON.stringify(value)
 })
+
+// ---------------------------------------------------------------------------------------------
+// Hostile bodies of the fault plan: built once per shape and size, then reused (they are large)
+
+const built = new Map<string, string>()
+
+const memo = (key: string, make: () => string): string => {
+  let found = built.get(key)
+  if (found === undefined) {
+    found = make()
+    if (built.size > 64) built.clear() // a bound, should a test try many sizes
+    built.set(key, found)
+  }
+  return found
+}
+
+/** `head`, then `fragment` repeated, cut to exactly `bytes` characters (all ASCII, so bytes). */
+const filled = (head: string, fragment: string, bytes: number) => {
+  const room = Math.max(0, bytes - head.length)
+  return (head + fragment.repeat(Math.ceil(room / fragment.length))).slice(0, Math.max(bytes, head.length))
+}
+
+/** The shapes of markup built to make a backtracking parser explode. */
+export type MarkupPattern = "unclosedAttribute" | "repeatedOpen" | "entityRun"
+
+/**
+ * Markup that never closes what it opens: an attribute whose quote never ends, followed by spaces
+ * and attribute fragments; `<error` opened again and again without a `>`; a run of `&#` and
+ * `&amp`-like fragments inside an element that never ends. `html` wraps it in an HTML page's start.
+ */
+export const hostileMarkup = (pattern: MarkupPattern, kind: "xml" | "html", bytes: number): string =>
+  memo(`markup ${pattern} ${kind} ${bytes}`, () => {
+    const start = kind === "xml" ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" : "<!DOCTYPE html>\n<html><body>"
+    switch (pattern) {
+      case "unclosedAttribute":
+        return filled(`${start}<errors><error code="`, "    message=  status =\t code= a ", bytes)
+      case "repeatedOpen":
+        return filled(`${start}<errors>`, "<error", bytes)
+      case "entityRun":
+        return filled(`${start}<errors><error code="1001" message="`, "&#&amp&#x&#9&amp;&#x1F&lt", bytes)
+    }
+  })
+
+/** JSON nested `depth` deep (balanced, so valid): `[[[…]]]` or `{"a":{"a":…1}}`, alone or as `errors`. */
+export const deepJson = (shape: "array" | "object", depth: number, asErrors: boolean): string =>
+  memo(`deep ${shape} ${depth} ${asErrors}`, () => {
+    const nested = shape === "array"
+      ? "[".repeat(depth) + "]".repeat(depth)
+      : "{\"a\":".repeat(depth) + "1" + "}".repeat(depth)
+    return asErrors ? `{"errors":[${nested}]}` : nested
+  })
+
+/** Not JSON, though it starts like plex.tv's account: a doubled comma, a bare word, a quote never closed. */
+export const malformedJson = (asErrors: boolean): string =>
+  asErrors
+    ? "{\"errors\":[{\"code\":1001,,\"message\":'User could not be authenticated' status: 401}"
+    : "{\"id\":10000001,,\"uuid\":fake-owner,\"username\":\"fake-owner\" \"authToken\":NaN,\"email\":\"x"

@@ -5,11 +5,31 @@
  */
 import type { FakeFault, FakeFaultPlan, FakeFaultTag, FakeTransport } from "../FakeFault.js"
 import type { FakeRequest, FakeResponse, PlexTvState } from "../PlexTvModel.js"
-import { escapeXml, jsonType, wantsJson, xmlDocument, xmlType } from "./bodies.js"
+import {
+  deepJson,
+  escapeXml,
+  hostileMarkup,
+  jsonType,
+  malformedJson,
+  wantsJson,
+  xmlDocument,
+  xmlType
+} from "./bodies.js"
 import { matchPath } from "./route.js"
 
 /** The default size of a huge body: far larger than any account. */
 export const HUGE_BYTES = 50 * 1024 * 1024
+
+/** The default size of hostile markup: large enough for a quadratic parser to hurt, below the 4 MiB limit. */
+export const MARKUP_BYTES = 1024 * 1024
+/** The default depth of deeply nested JSON. */
+export const DEEP_DEPTH = 100_000
+/** The default pace of a slow drip: one byte every this many milliseconds. */
+export const DRIP_MILLIS = 100
+/** The default size a compression bomb inflates to. */
+export const BOMB_BYTES = 256 * 1024 * 1024
+/** The default `maxBodySize` of `PlexConfig`: hostile sizes sit around it. */
+const LIMIT = 4 * 1024 * 1024
 
 /** Every kind of fault once: the default of a plan's random mix. */
 export const mix: ReadonlyArray<FakeFault> = [
@@ -29,6 +49,39 @@ export const mix: ReadonlyArray<FakeFault> = [
   { _tag: "HugeBody", bytes: HUGE_BYTES, contentLength: true },
   { _tag: "HugeBody", bytes: HUGE_BYTES, contentLength: false },
   { _tag: "Delay", millis: 200 }
+]
+
+/** The plain mix, then hostile bodies: what `pnpm soak --hostile` draws from. */
+export const hostileMix: ReadonlyArray<FakeFault> = [
+  ...mix,
+  // close to and above the default limit, with and without Content-Length
+  { _tag: "HugeBody", bytes: LIMIT - 1024, contentLength: true },
+  { _tag: "HugeBody", bytes: LIMIT - 1024, contentLength: false },
+  { _tag: "HugeBody", bytes: LIMIT + 1, contentLength: true },
+  { _tag: "HugeBody", bytes: LIMIT + 1, contentLength: false, status: 503 },
+  // markup for backtracking parsers, on error statuses and on a 2xx
+  { _tag: "HostileMarkup", pattern: "unclosedAttribute", status: 401, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "unclosedAttribute", status: 500, contentType: "html", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 422, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 503, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 200, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 401, contentType: "html", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "entityRun", status: 500, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "entityRun", status: 503, contentType: "html", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "entityRun", status: 200, contentType: "html", bytes: MARKUP_BYTES },
+  // nesting, as a 2xx and as an error body
+  { _tag: "DeepJson", shape: "array", status: 200, depth: DEEP_DEPTH },
+  { _tag: "DeepJson", shape: "object", status: 200, depth: DEEP_DEPTH },
+  { _tag: "DeepJson", shape: "array", status: 500, depth: DEEP_DEPTH },
+  { _tag: "DeepJson", shape: "object", status: 401, depth: DEEP_DEPTH },
+  { _tag: "MalformedJson", status: 200 },
+  { _tag: "MalformedJson", status: 503 },
+  { _tag: "SlowDrip", intervalMillis: DRIP_MILLIS },
+  { _tag: "CompressionBomb", encoding: "gzip", inflatedBytes: BOMB_BYTES },
+  { _tag: "CompressionBomb", encoding: "deflate", inflatedBytes: BOMB_BYTES },
+  { _tag: "Redirect", status: 302 },
+  { _tag: "Redirect", status: 307 },
+  { _tag: "Redirect", status: 308 }
 ]
 
 interface Step {
@@ -188,7 +241,7 @@ export const withFaults = (
       const bytes = fault.bytes ?? HUGE_BYTES
       const contentLength = fault.contentLength ?? true
       const response: FakeResponse = {
-        status: 200,
+        status: fault.status ?? 200,
         headers: { "content-type": jsonType, ...(contentLength ? { "content-length": String(bytes) } : {}) },
         body: "{\"filler\":\"",
         transport: { _tag: "HugeBody", bytes, contentLength }
@@ -223,6 +276,45 @@ export const withFaults = (
     case "Delay": {
       const [response, next] = run(before, request)
       return [delayed(response, fault.millis), next, fault._tag]
+    }
+    case "HostileMarkup": {
+      const type = fault.contentType === "xml" ? "application/xml; charset=utf-8" : "text/html; charset=utf-8"
+      const body = hostileMarkup(fault.pattern, fault.contentType, fault.bytes ?? MARKUP_BYTES)
+      return [delayed({ status: fault.status, headers: { "content-type": type }, body }), before, fault._tag]
+    }
+    case "DeepJson": {
+      const body = deepJson(fault.shape, fault.depth ?? DEEP_DEPTH, fault.status >= 300)
+      return [delayed({ status: fault.status, headers: { "content-type": jsonType }, body }), before, fault._tag]
+    }
+    case "MalformedJson": {
+      const body = malformedJson(fault.status >= 300)
+      return [delayed({ status: fault.status, headers: { "content-type": jsonType }, body }), before, fault._tag]
+    }
+    case "SlowDrip": {
+      const [response, next] = run(before, request)
+      const transport: FakeTransport = { _tag: "SlowDrip", intervalMillis: fault.intervalMillis ?? DRIP_MILLIS }
+      return [delayed({ ...withBody(response), transport }), next, fault._tag]
+    }
+    case "CompressionBomb": {
+      const response: FakeResponse = {
+        status: 200,
+        headers: { "content-type": jsonType, "content-encoding": fault.encoding },
+        body: "{\"filler\":\"",
+        transport: { _tag: "CompressionBomb", encoding: fault.encoding, inflatedBytes: fault.inflatedBytes ?? BOMB_BYTES }
+      }
+      return [delayed(response), before, fault._tag]
+    }
+    case "Redirect": {
+      const response: FakeResponse = {
+        status: fault.status,
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          ...(fault.location === undefined ? {} : { location: fault.location })
+        },
+        body: "<html><body>Moved</body></html>",
+        transport: { _tag: "Redirect", location: fault.location }
+      }
+      return [delayed(response), before, fault._tag]
     }
   }
 }

@@ -124,6 +124,40 @@ const bodyStream = (
         }
       }, { highWaterMark: 0 })
     }
+    case "SlowDrip": {
+      const interval = Duration.millis(transport.intervalMillis)
+      const stop = new AbortController()
+      let sent = 0
+      return new ReadableStream({
+        start(controller) {
+          stopOn(signal, () => {
+            stop.abort()
+            fail(controller, new Error("aborted"))
+          })
+        },
+        async pull(controller) {
+          try {
+            await Runtime.runPromise(runtime, Effect.sleep(interval), { signal: stop.signal })
+          } catch {
+            return // the client left
+          }
+          if (sent >= bytes.length) {
+            controller.close()
+            done()
+            return
+          }
+          controller.enqueue(bytes.subarray(sent, sent + 1))
+          sent++
+          counters.streamedBytes++
+        },
+        cancel() {
+          stop.abort()
+        }
+      }, { highWaterMark: 0 })
+    }
+    case "CompressionBomb":
+    case "Redirect":
+      return null // answered by `respond`
     case "HugeBody": {
       let sent = 0
       const filler = new Uint8Array(HUGE_CHUNK).fill(0x78) // "x"
@@ -177,10 +211,68 @@ export const respond = (
       signal.removeEventListener("abort", onAbort)
     }
     signal.addEventListener("abort", onAbort, { once: true })
-    const body = bodyStream(answer, runtime, signal, counters, done)
+    const transport = answer.transport
     const headers = new Headers(answer.headers)
-    if (answer.transport?._tag === "ResetMidBody") {
+    if (transport?._tag === "CompressionBomb") {
+      // the bytes a server sends; a `Response` built here is never inflated, as the lean undici client
+      const bytes = Effect.promise(() => compressed(transport.encoding, answer.body, transport.inflatedBytes))
+      return Effect.map(bytes, (bytes) => {
+        counters.streamedBytes += bytes.length
+        done()
+        headers.set("content-length", String(bytes.length))
+        return HttpClientResponse.fromWeb(request, new Response(bytes, { status: answer.status, headers }))
+      })
+    }
+    if (transport?._tag === "Redirect") {
+      // nothing listens in memory: a client that followed would be refused
+      if (!headers.has("location")) headers.set("location", `http://127.0.0.1:1${new URL(request.url).pathname}`)
+      done()
+      return Effect.succeed(
+        HttpClientResponse.fromWeb(request, new Response(answer.body, { status: answer.status, headers }))
+      )
+    }
+    const body = bodyStream(answer, runtime, signal, counters, done)
+    if (transport?._tag === "ResetMidBody" || transport?._tag === "SlowDrip") {
       headers.set("content-length", String(encoder.encode(answer.body).length))
     }
     return Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body, { status: answer.status, headers })))
   })
+
+const bombs = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
+
+/**
+ * `head`, then `x` up to `inflatedBytes`, compressed with the platform's `CompressionStream` (no
+ * Node module in this package); once per size, then kept.
+ */
+const compressed = (
+  encoding: "gzip" | "deflate",
+  head: string,
+  inflatedBytes: number
+): Promise<Uint8Array<ArrayBuffer>> => {
+  const key = `${encoding} ${inflatedBytes} ${head}`
+  let found = bombs.get(key)
+  if (found === undefined) {
+    const first = encoder.encode(head)
+    const filler = new Uint8Array(HUGE_CHUNK * 16).fill(0x78)
+    let produced = 0
+    const source = new ReadableStream<BufferSource>({
+      pull(controller) {
+        if (produced === 0 && first.length > 0) {
+          produced = first.length
+          controller.enqueue(first)
+          return
+        }
+        const size = Math.min(filler.length, inflatedBytes - produced)
+        if (size <= 0) return controller.close()
+        produced += size
+        controller.enqueue(size === filler.length ? filler : filler.subarray(0, size))
+      }
+    })
+    found = new Response(source.pipeThrough(new CompressionStream(encoding))).arrayBuffer().then(
+      (buffer) => new Uint8Array(buffer)
+    )
+    if (bombs.size > 8) bombs.clear()
+    bombs.set(key, found)
+  }
+  return found
+}
