@@ -1,10 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import { PlexAuth, PlexConfig, PlexTokenValidator } from "@effect-plex/core"
 import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
+import { wrappedFakeAuth } from "./utils.js"
 
 const owner = Redacted.make(FakeAccount.owner.tokens[0]!)
 const managed = Redacted.make(FakeAccount.managed.tokens[0]!)
@@ -87,4 +91,30 @@ describe("PlexTokenValidator", () => {
       const error = yield* Effect.flip(validate(owner))
       assert.strictEqual(error._tag, "PlexUnauthorizedError")
     }).pipe(Effect.provide(TestLayer)))
+
+  it.effect("interrupting the caller whose check went out leaves the others with the account, from one request", () =>
+    Effect.gen(function*() {
+      const arrived = yield* Queue.unbounded<void>()
+      const release = yield* Deferred.make<void>()
+      const held = wrappedFakeAuth(
+        (fake, request) =>
+          Queue.offer(arrived, undefined).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(fake.execute(request))
+          ),
+        { rateLimit: undefined },
+        { retry: { times: 0 } }
+      )
+      yield* Effect.gen(function*() {
+        const validator = yield* PlexTokenValidator
+        const first = yield* Effect.fork(validator.validate(owner))
+        yield* Queue.take(arrived) // the request is on its way to plex.tv
+        const others = yield* Effect.forEach([1, 2], () => Effect.fork(validator.validate(owner)))
+        for (const other of others) yield* Fiber.status(other) // each has run until it waits
+        yield* Fiber.interrupt(first)
+        yield* Deferred.succeed(release, undefined)
+        for (const other of others) assert.strictEqual((yield* Fiber.join(other)).id, 10000001)
+        assert.strictEqual(yield* userRequests, 1)
+      }).pipe(Effect.provide(PlexTokenValidator.layer().pipe(Layer.provideMerge(held))))
+    }))
 })
