@@ -91,8 +91,9 @@ export class PlexJwtToken extends Schema.Class<PlexJwtToken>("@effect-plex/core/
  */
 export interface PlexTokenSource {
   /**
-   * A valid token. Fails only when the current token has expired and refreshing it failed: with
-   * the refresh's last error.
+   * A valid token (in plex.tv's time: the local clock corrected by the estimated skew). Fails only
+   * when the current token has expired and refreshing it failed: with the refresh's last error (a
+   * `PlexUnauthorizedError` with reason `InvalidToken` when plex.tv answered with an expired token).
    */
   readonly get: Effect.Effect<Redacted.Redacted<string>, PlexJwtError>
   /** The token held now, valid or not. */
@@ -179,7 +180,11 @@ export interface PlexJwtAuthService {
   readonly listKeys: (token?: Redacted.Redacted<string>) => Effect.Effect<ReadonlyArray<PlexPublicJwk>, PlexJwtError>
   /**
    * A token source that exchanges once now, then refreshes in the background before expiry; the
-   * refresh fiber lives as long as the scope.
+   * refresh fiber lives as long as the scope. Times are plex.tv's: the local clock is corrected by
+   * the skew estimated from each token's `iat`, so a clock days off still works. It never spins: a
+   * failed refresh, a token that arrives already expired and one due again within a minute all back
+   * off (see `maxBackoff`). A first token that arrives expired is no failure here: `get` fails until
+   * a refresh brings a valid one.
    */
   readonly refreshing: (
     key: PlexDeviceKey,
@@ -187,14 +192,17 @@ export interface PlexJwtAuthService {
   ) => Effect.Effect<PlexTokenSource, PlexJwtError, Scope.Scope>
   /**
    * The device key of the `KeyStore`; on first use, a new key registered with the classic token
-   * and kept.
+   * and kept. Single-flight per store: concurrent callers share one creation and registration (and
+   * its failure, which is not kept: the next call tries again); during a `rotateKey` it waits and
+   * returns the key kept after it.
    */
   readonly deviceKey: (
     token: Redacted.Redacted<string>
   ) => Effect.Effect<PlexDeviceKey, PlexJwtError | PlexKeyStoreError, KeyStore>
   /**
    * Replaces the kept key: registers a new one, proves it with an exchange, and only then keeps it.
-   * If any step fails the old key stays.
+   * If any step fails the old key stays. Concurrent rotations of one store share one new key, and
+   * never overlap a `deviceKey` creating the first one.
    */
   readonly rotateKey: (
     token: Redacted.Redacted<string>
