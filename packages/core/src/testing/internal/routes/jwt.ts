@@ -47,7 +47,10 @@ export interface JwtState {
 
 /** Options for JWT device authentication. */
 export interface JwtOptions {
-  /** Lifetime of issued Plex JWTs; default 7 days. */
+  /**
+   * Lifetime of issued Plex JWTs; default 7 days. Zero or negative issues tokens that arrive
+   * already expired (`exp` at or before `iat`), as a misbehaving plex.tv would.
+   */
   readonly tokenLifetimeMillis?: number | undefined
   /** Lifetime of nonces; default 5 minutes. */
   readonly nonceLifetimeMillis?: number | undefined
