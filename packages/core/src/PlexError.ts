@@ -189,6 +189,31 @@ export class PlexHttpError extends Schema.TaggedError<PlexHttpError>("@effect-pl
 }
 
 /**
+ * The kinds of {@link PlexTransportError}.
+ *
+ * @since 0.2.0
+ * @category errors
+ * @example
+ * import { PlexTransportKind } from "@effect-plex/core"
+ *
+ * console.log(PlexTransportKind.literals) // ["Refused", "Dns", "Unreachable", "Tls", "Reset", "BodyCutOff", "Other"]
+ */
+export const PlexTransportKind = Schema.Literal("Refused", "Dns", "Unreachable", "Tls", "Reset", "BodyCutOff", "Other")
+
+/**
+ * A kind of {@link PlexTransportError}.
+ *
+ * @since 0.2.0
+ * @category errors
+ * @example
+ * import type { PlexTransportKind } from "@effect-plex/core"
+ *
+ * const kind: PlexTransportKind = "Refused"
+ * console.log(kind)
+ */
+export type PlexTransportKind = typeof PlexTransportKind.Type
+
+/**
  * No response at all: the connection was refused or reset, the name did not resolve, TLS failed.
  * `reason` is the platform's reason literal and, when known, the system error code
  * (`"Transport (ECONNREFUSED)"`); it never holds a URL or a header.
@@ -203,7 +228,18 @@ export class PlexHttpError extends Schema.TaggedError<PlexHttpError>("@effect-pl
  */
 export class PlexTransportError
   extends Schema.TaggedError<PlexTransportError>("@effect-plex/core/PlexTransportError")("PlexTransportError", {
-    reason: Schema.String
+    reason: Schema.String,
+    /**
+     * What went wrong, as a fact to decide on (never parse `reason`): `Refused` (nothing listens),
+     * `Dns` (the name did not resolve), `Unreachable` (no route), `Tls`, `Reset` (the connection
+     * broke), `BodyCutOff` (it broke while the body was read), `Other`.
+     */
+    kind: Schema.optionalWith(PlexTransportKind, { default: () => "Other" as const }),
+    /**
+     * Whether the request may have reached the server. `false` only when it surely did not
+     * (refused, not resolved, unreachable, TLS failed): then even a non-idempotent call is safe to send again.
+     */
+    sent: Schema.optionalWith(Schema.Boolean, { default: () => true })
   })
 {
   /**

@@ -26,7 +26,7 @@ interface BoundedTextResponse {
 }
 
 /** The connection broke while the body was read. */
-const bodyLost = new PlexTransportError({ reason: "Transport (body cut off)" })
+const bodyLost = new PlexTransportError({ reason: "Transport (body cut off)", kind: "BodyCutOff" })
 export const tooLarge = new PlexDecodeError({ paths: ["(body)"], reason: "TooLarge" })
 const utf8 = new TextDecoder()
 

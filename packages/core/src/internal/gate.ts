@@ -3,7 +3,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { type PlexError, PlexRateLimitError, PlexUnauthorizedError } from "../PlexError.js"
+import { type PlexError, PlexRateLimitError } from "../PlexError.js"
 
 /**
  * One rate-limit gate per HTTP client, with a separate state per plex.tv host: when a host answers
@@ -19,7 +19,9 @@ export interface Gate {
     host: string,
     signIn: boolean,
     deadlineAt: number
-  ) => Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError>
+  ) => Effect.Effect<void, PlexRateLimitError>
+  /** Whether a call to `host` goes straight through now, without waiting: the common case, no effect. */
+  readonly isOpen: (host: string, signIn: boolean, now: number) => boolean
   /** Reads a failure from `host`: a 429 or a 1031 shuts its gate. */
   readonly observe: (host: string, error: PlexError) => Effect.Effect<void>
 }
@@ -44,7 +46,8 @@ interface HostState {
   signInOpenAt: number
 }
 
-const make = (options: GateOptions): Gate => {
+/** A gate of its own (`PlexClient` holds one). */
+export const makeGate = (options: GateOptions): Gate => {
   const hosts = new Map<string, HostState>()
   const stateOf = (host: string): HostState => {
     let state = hosts.get(host)
@@ -63,12 +66,15 @@ const make = (options: GateOptions): Gate => {
     host: string,
     signIn: boolean,
     deadlineAt: number
-  ): Effect.Effect<void, PlexRateLimitError | PlexUnauthorizedError> =>
+  ): Effect.Effect<void, PlexRateLimitError> =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const state = hosts.get(host)
       if (state === undefined) return Effect.void
       if (signIn && state.signInOpenAt > now) {
-        return Effect.fail(new PlexUnauthorizedError({ status: 401, errors: [], reason: "Throttled" }))
+        // refused here, never sent: not plex.tv's 401, a rate limit of our own with its end
+        return Effect.fail(
+          new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(state.signInOpenAt - now)) })
+        )
       }
       // open, and no queue left from a cool-down: straight through
       if (state.openAt <= now && state.nextSlot <= now) return Effect.void
@@ -87,6 +93,11 @@ const make = (options: GateOptions): Gate => {
 
   return {
     pass,
+    isOpen: (host, signIn, now) => {
+      const state = hosts.get(host)
+      return state === undefined ||
+        (state.openAt <= now && state.nextSlot <= now && !(signIn && state.signInOpenAt > now))
+    },
     observe: (host, error) => {
       if (error._tag === "PlexRateLimitError") {
         return Effect.map(Clock.currentTimeMillis, (now) => {
@@ -112,7 +123,7 @@ const gates = new WeakMap<HttpClient.HttpClient, Gate>()
 export const gateFor = (client: HttpClient.HttpClient, options: GateOptions): Gate => {
   let gate = gates.get(client)
   if (gate === undefined) {
-    gate = make(options)
+    gate = makeGate(options)
     gates.set(client, gate)
   }
   return gate

@@ -24,6 +24,14 @@ const spellings = (value: string): Array<string> => {
   return [value, encodeURIComponent(value), form, json, htmlEscape(value)]
 }
 
+/** The spellings of some secret values, longest first. */
+export const spellingsOf = (values: ReadonlyArray<string>): Secrets => {
+  if (values.length === 0) return noSecrets
+  const out = new Set<string>()
+  for (const value of values) if (value !== "") for (const spelling of spellings(value)) out.add(spelling)
+  return [...out].sort((a, b) => b.length - a.length)
+}
+
 const fromPairs = (out: Set<string>, pairs: Iterable<readonly [string, string]>) => {
   for (const [name, value] of pairs) {
     if (value !== "" && secretNames.has(name.toLowerCase())) for (const spelling of spellings(value)) out.add(spelling)

@@ -182,14 +182,20 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   readonly status: number
   readonly headers: Headers.Headers
   private readonly body: Undici.Dispatcher.ResponseData["body"]
-  private cachedText?: Effect.Effect<string, HttpClientError.ResponseError>
+  private textPromise?: Promise<string>
 
-  constructor(readonly request: HttpClientRequest.HttpClientRequest, data: Undici.Dispatcher.ResponseData) {
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    data: Undici.Dispatcher.ResponseData,
+    /** Called once the body is done with: read to its end, or destroyed. */
+    settled?: () => void
+  ) {
     super()
     this.status = data.statusCode
     this.headers = flatten(data.headers)
     this.body = data.body
     data.body.on("error", noop)
+    if (settled !== undefined) data.body.once("close", settled)
   }
 
   /**
@@ -215,10 +221,9 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.cachedText ??= Effect.runSync(
-      Effect.cached(
-        this.abortOnInterrupt(Effect.tryPromise({ try: () => this.body.text(), catch: (cause) => this.fail(cause) }))
-      )
+    // read once, however often asked: the promise is the memo (no `Effect.cached` per response)
+    return this.abortOnInterrupt(
+      Effect.tryPromise({ try: () => this.textPromise ??= this.body.text(), catch: (cause) => this.fail(cause) })
     )
   }
 
@@ -285,39 +290,95 @@ const bodyOf = (
   }
 }
 
+const targetOf = (request: HttpClientRequest.HttpClientRequest): string | HttpClientError.RequestError => {
+  if (request.urlParams.length === 0 && Option.isNone(request.hash)) return request.url
+  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+  return url._tag === "Left"
+    ? new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })
+    : url.right.toString()
+}
+
+/** One request; interrupting the fiber aborts it. */
+const send = (dispatcher: Undici.Dispatcher, request: HttpClientRequest.HttpClientRequest) => {
+  const target = targetOf(request)
+  if (typeof target !== "string") return Effect.fail(target)
+  return Effect.flatMap(bodyOf(request), (body) =>
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, signal) => {
+      undici.request.call(dispatcher, {
+        ...splitUrl(target),
+        method: request.method,
+        headers: request.headers,
+        body: body ?? null,
+        signal,
+        // timeouts are the caller's, with Effect
+        headersTimeout: 0,
+        bodyTimeout: 0
+      }).then(
+        (data) => resume(Effect.succeed(new UndiciResponse(request, data))),
+        (cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+      )
+    }))
+}
+
+/**
+ * The protocol `@effect-plex/core` looks for (its `timedExecute`): one request bounded, body
+ * included, by a plain timer, with no forked fiber. When `millis` pass before the body is done
+ * with, `onTimeout` is called and the request aborted (a body read then fails); interrupting the
+ * fiber aborts it too.
+ */
+const timedExecute = Symbol.for("@effect-plex/core/HttpClient/timedExecute")
+
+const sendWithin = (
+  dispatcher: Undici.Dispatcher,
+  request: HttpClientRequest.HttpClientRequest,
+  millis: number,
+  onTimeout: () => void
+) => {
+  const target = targetOf(request)
+  if (typeof target !== "string") return Effect.fail(target)
+  return Effect.flatMap(bodyOf(request), (body) =>
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, interrupted) => {
+      const controller = new AbortController()
+      const timer = setTimeout(() => {
+        onTimeout()
+        controller.abort()
+      }, millis)
+      timer.unref()
+      const abort = () => controller.abort()
+      interrupted.addEventListener("abort", abort, { once: true })
+      const settled = () => {
+        clearTimeout(timer)
+        interrupted.removeEventListener("abort", abort)
+      }
+      undici.request.call(dispatcher, {
+        ...splitUrl(target),
+        method: request.method,
+        headers: request.headers,
+        body: body ?? null,
+        signal: controller.signal,
+        headersTimeout: 0,
+        bodyTimeout: 0
+      }).then(
+        (data) => resume(Effect.succeed(new UndiciResponse(request, data, settled))),
+        (cause) => {
+          settled()
+          resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+        }
+      )
+    }))
+}
+
 /** An `HttpClient` over an undici dispatcher. */
 export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-    (effect) =>
-      Effect.flatMap(effect, (request) => {
-        let target: string
-        if (request.urlParams.length === 0 && Option.isNone(request.hash)) {
-          target = request.url
-        } else {
-          const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-          if (url._tag === "Left") {
-            return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
-          }
-          target = url.right.toString()
-        }
-        return Effect.flatMap(bodyOf(request), (body) =>
-          Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, signal) => {
-            undici.request.call(dispatcher, {
-              ...splitUrl(target),
-              method: request.method,
-              headers: request.headers,
-              body: body ?? null,
-              signal,
-              // timeouts are the caller's, with Effect
-              headersTimeout: 0,
-              bodyTimeout: 0
-            }).then(
-              (data) => resume(Effect.succeed(new UndiciResponse(request, data))),
-              (cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
-            )
-          }))
-      }),
-    Effect.succeed
+  Object.assign(
+    HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (effect) => Effect.flatMap(effect, (request) => send(dispatcher, request)),
+      Effect.succeed
+    ),
+    {
+      [timedExecute]: (request: HttpClientRequest.HttpClientRequest, millis: number, onTimeout: () => void) =>
+        sendWithin(dispatcher, request, millis, onTimeout)
+    }
   )
 
 const splitUrl = (target: string): { origin: string; path: string } => {
