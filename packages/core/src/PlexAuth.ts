@@ -1,18 +1,20 @@
 /**
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { makePlexHttp, withToken } from "./internal/client.js"
-import { bodyDecoder, ignoreBody } from "./internal/response.js"
-import type { PasswordCredentials } from "./PasswordCredentials.js"
-import { PlexConfig } from "./PlexConfig.js"
+import { decodeUser } from "./internal/userBody.js"
+import { PasswordCredentials } from "./PasswordCredentials.js"
+import { PlexClient } from "./PlexClient.js"
+import type { PlexConfig } from "./PlexConfig.js"
+import { PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexError.js"
-import { PlexUser } from "./PlexUser.js"
+import type { PlexUser } from "./PlexUser.js"
 
 export type { PlexAuthError } from "./PlexError.js"
 
@@ -56,41 +58,55 @@ export interface PlexAuthService {
   readonly ping: (token: Redacted.Redacted<string>) => Effect.Effect<void, PlexAuthError>
 }
 
-const make: Effect.Effect<PlexAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
-  const http = yield* makePlexHttp
-  const decodeUser = bodyDecoder(PlexUser)
+/** `POST /api/v2/users/signin`: never retried once sent (each try counts toward plex.tv's lockout). */
+const signInEndpoint = PlexEndpoint.make({
+  name: "PlexAuth.signIn",
+  method: "POST",
+  path: "/api/v2/users/signin",
+  idempotent: false,
+  credential: "password",
+  decode: decodeUser
+})
 
-  const signIn = Effect.fn("PlexAuth.signIn")(function*(credentials: PasswordCredentials) {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "POST /api/v2/users/signin")
-    const request = HttpClientRequest.post("/api/v2/users/signin").pipe(
-      HttpClientRequest.bodyUrlParams({ // undefined fields are not sent
-        login: credentials.login,
-        password: Redacted.value(credentials.password),
-        verificationCode: credentials.verificationCode,
-        rememberMe: credentials.rememberMe
-      })
+const getUser = PlexEndpoint.make({
+  name: "PlexAuth.getTokenDetails",
+  method: "GET",
+  path: "/api/v2/user",
+  idempotent: true,
+  decode: decodeUser
+})
+
+const signOutEndpoint = PlexEndpoint.make({
+  name: "PlexAuth.signOut",
+  method: "DELETE",
+  path: "/api/v2/users/signout",
+  idempotent: false
+})
+
+const pingEndpoint = PlexEndpoint.make({ name: "PlexAuth.ping", method: "GET", path: "/api/v2/ping", idempotent: true })
+
+const make: Effect.Effect<PlexAuthService, never, PlexClient> = Effect.map(PlexClient, (client) => {
+  const signIn = (input: PasswordCredentials) =>
+    Effect.flatMap(
+      // checked again: a value built with validation disabled, or a plain object from JavaScript,
+      // is refused with PlexInvalidInputError here instead of failing (or dying) on the way out
+      PasswordCredentials.decode(input),
+      (credentials) =>
+        client.execute(signInEndpoint, {
+          body: HttpBody.urlParams(UrlParams.fromInput({ // undefined fields are not sent
+            login: credentials.login,
+            password: Redacted.value(credentials.password),
+            verificationCode: credentials.verificationCode,
+            rememberMe: credentials.rememberMe
+          })),
+          secrets: credentials.verificationCode === undefined
+            ? [credentials.password]
+            : [credentials.password, Redacted.make(credentials.verificationCode)]
+        })
     )
-    return yield* http.execute(request, { call: "signIn", decode: decodeUser, idempotent: false })
-  })
-
-  const getTokenDetails = Effect.fn("PlexAuth.getTokenDetails")(function*(token: Redacted.Redacted<string>) {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/user")
-    const request = HttpClientRequest.get("/api/v2/user").pipe(withToken(token))
-    return yield* http.execute(request, { call: "token", decode: decodeUser, idempotent: true })
-  })
-
-  const signOut = Effect.fn("PlexAuth.signOut")(function*(token: Redacted.Redacted<string>) {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "DELETE /api/v2/users/signout")
-    const request = HttpClientRequest.del("/api/v2/users/signout").pipe(withToken(token))
-    return yield* http.execute(request, { call: "token", decode: ignoreBody, idempotent: false })
-  })
-
-  const ping = Effect.fn("PlexAuth.ping")(function*(token: Redacted.Redacted<string>) {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/ping")
-    const request = HttpClientRequest.get("/api/v2/ping").pipe(withToken(token))
-    return yield* http.execute(request, { call: "token", decode: ignoreBody, idempotent: true })
-  })
-
+  const getTokenDetails = (token: Redacted.Redacted<string>) => client.execute(getUser, { token })
+  const signOut = (token: Redacted.Redacted<string>) => client.execute(signOutEndpoint, { token })
+  const ping = (token: Redacted.Redacted<string>) => client.execute(pingEndpoint, { token })
   return { signIn, getTokenDetails, signOut, ping }
 })
 
@@ -124,15 +140,22 @@ const make: Effect.Effect<PlexAuthService, never, HttpClient.HttpClient | PlexCo
  */
 export class PlexAuth extends Context.Tag("@effect-plex/core/PlexAuth")<PlexAuth, PlexAuthService>() {
   /**
-   * Builds the service once from the `HttpClient` and {@link PlexConfig} in context.
+   * Builds the service from the {@link PlexClient} in context.
    */
   static readonly make = make
 
   /**
-   * The service as a layer.
+   * The service over a {@link PlexClient} you provide (to share one client, and its rate-limit
+   * gate, between services built apart).
+   *
+   * @since 0.2.0
    */
-  static readonly layer: Layer.Layer<PlexAuth, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
-    PlexAuth,
-    make
-  )
+  static readonly layerWithoutDependencies: Layer.Layer<PlexAuth, never, PlexClient> = Layer.effect(PlexAuth, make)
+
+  /**
+   * The service as a layer, with its {@link PlexClient} built from the `HttpClient` and
+   * {@link PlexConfig} in context (services built in the same layer share that client).
+   */
+  static readonly layer: Layer.Layer<PlexAuth, never, HttpClient.HttpClient | PlexConfig> = PlexAuth
+    .layerWithoutDependencies.pipe(Layer.provide(PlexClient.layer))
 }
