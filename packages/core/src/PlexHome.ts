@@ -7,13 +7,14 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { makePlexHttp, withToken } from "./internal/client.js"
 import { bodyDecoder, type Decoder, issuePaths } from "./internal/response.js"
 import type { PlexConfig } from "./PlexConfig.js"
 import type { PlexAuthError } from "./PlexAuth.js"
-import { PlexDecodeError, type PlexHomePinRequiredError } from "./PlexError.js"
+import { PlexDecodeError, type PlexHomePinRequiredError, PlexInvalidInputError } from "./PlexError.js"
 import { PlexHomeUser } from "./PlexHomeUser.js"
 import { PlexUser } from "./PlexUser.js"
 
@@ -108,6 +109,38 @@ const decodeUsers: Decoder<ReadonlyArray<PlexHomeUser>> = (response, limit) =>
       : Effect.fail(new PlexDecodeError({ paths: issuePaths(result.left) }))
   })
 
+const refuse = (argument: string, reason: string) => Effect.fail(new PlexInvalidInputError({ argument, reason }))
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const controlCharacters = /[\u0000-\u001f\u007f]/
+
+/**
+ * The Home user's uuid is one segment of the URL path: a non-empty, well-formed string (a lone
+ * surrogate cannot be percent-encoded), without control characters, and not `.` or `..`, which
+ * a URL would resolve to another path.
+ */
+const checkUuid = (user: unknown): Effect.Effect<string, PlexInvalidInputError> => {
+  if (!Predicate.isObject(user)) return refuse("user", "must be an object with a uuid")
+  const uuid = (user as { readonly uuid?: unknown }).uuid
+  if (typeof uuid !== "string" || uuid.length === 0) return refuse("uuid", "must be a non-empty string")
+  if (loneSurrogate.test(uuid)) return refuse("uuid", "must not contain a lone surrogate")
+  if (controlCharacters.test(uuid)) return refuse("uuid", "must not contain control characters")
+  if (uuid === "." || uuid === "..") return refuse("uuid", "must not be a dot segment")
+  return Effect.succeed(uuid)
+}
+
+/** A Home PIN is digits (plex.tv's are 4): anything else can never be right. Never quoted. */
+const checkHomePin = (
+  pin: unknown
+): Effect.Effect<Redacted.Redacted<string> | undefined, PlexInvalidInputError> => {
+  if (pin === undefined) return Effect.succeed(undefined)
+  if (!Redacted.isRedacted(pin)) return refuse("pin", "must be Redacted")
+  const value: unknown = Redacted.value(pin)
+  return typeof value === "string" && /^[0-9]{1,32}$/.test(value)
+    ? Effect.succeed(pin as Redacted.Redacted<string>)
+    : refuse("pin", "must be digits")
+}
+
 const make: Effect.Effect<PlexHomeService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
   const http = yield* makePlexHttp
   const decodeUser = bodyDecoder(PlexUser)
@@ -124,12 +157,13 @@ const make: Effect.Effect<PlexHomeService, never, HttpClient.HttpClient | PlexCo
       user: PlexHomeUser | { readonly uuid: string },
       options?: PlexHomeSwitchOptions
     ) {
-      const pin = options?.pin
+      const uuid = yield* checkUuid(user)
+      const pin = yield* checkHomePin(Predicate.isObject(options) ? options.pin : undefined)
       yield* Effect.annotateCurrentSpan({
         "plex.endpoint": "POST /api/v2/home/users/{uuid}/switch",
         "plex.home.pin": pin === undefined ? "none" : "provided"
       })
-      const path = `/api/v2/home/users/${encodeURIComponent(user.uuid)}/switch`
+      const path = `/api/v2/home/users/${encodeURIComponent(uuid)}/switch`
       const base = HttpClientRequest.post(path).pipe(withToken(token))
       const request = pin === undefined ? base : HttpClientRequest.setUrlParam(base, "pin", Redacted.value(pin))
       const call = http.execute(request, { call: "home", decode: decodeUser, idempotent: false })
@@ -153,6 +187,7 @@ const make: Effect.Effect<PlexHomeService, never, HttpClient.HttpClient | PlexCo
  * import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
  * import * as Effect from "effect/Effect"
  * import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
  * import * as Redacted from "effect/Redacted"
  *
  * const HomeLive = PlexHome.layer.pipe(

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -20,7 +21,7 @@ import { bodyDecoder } from "./internal/response.js"
 import type { PlexAuthError } from "./PlexAuth.js"
 import type { PlexClientInfo } from "./PlexClientInfo.js"
 import { PlexConfig } from "./PlexConfig.js"
-import { type PlexError, PlexPinExpiredError } from "./PlexError.js"
+import { type PlexError, PlexInvalidInputError, PlexPinExpiredError } from "./PlexError.js"
 import { PlexPin } from "./PlexPin.js"
 
 /**
@@ -201,19 +202,20 @@ export const plexAuthAppUrl = (
   pin: PlexAuthAppUrlPin,
   options?: PlexAuthAppUrlOptions
 ): string => {
-  const params: Array<readonly [string, string | undefined]> = [
-    ["clientID", pin.clientIdentifier],
-    ["code", pin.code],
-    ["context[device][product]", client.product ?? pin.product],
-    ["context[device][version]", client.version],
-    ["context[device][platform]", client.platform],
-    ["context[device][platformVersion]", client.platformVersion],
-    ["context[device][device]", client.device],
-    ["context[device][deviceName]", client.deviceName],
+  const params: Array<readonly [string, unknown]> = [
+    ["clientID", pin?.clientIdentifier],
+    ["code", pin?.code],
+    ["context[device][product]", client?.product ?? pin?.product],
+    ["context[device][version]", client?.version],
+    ["context[device][platform]", client?.platform],
+    ["context[device][platformVersion]", client?.platformVersion],
+    ["context[device][device]", client?.device],
+    ["context[device][deviceName]", client?.deviceName],
     ["forwardUrl", options?.forwardUrl]
   ]
-  return AUTH_APP + params.flatMap(([key, value]) => value === undefined ? [] : [`${encode(key)}=${encode(value)}`])
-    .join("&")
+  // a value that is not a string (from a JavaScript caller) is left out like an unset one
+  const pairs = params.flatMap(([key, value]) => typeof value !== "string" ? [] : [`${encode(key)}=${encode(value)}`])
+  return AUTH_APP + pairs.join("&")
 }
 
 /** A poll needs only the token: the rest of the PIN may change shape without breaking the wait. */
@@ -222,6 +224,29 @@ const PinPoll = Schema.Struct({
 })
 
 const MIN_INTERVAL = Duration.millis(100)
+
+const refuse = (argument: string, reason: string) => Effect.fail(new PlexInvalidInputError({ argument, reason }))
+
+/**
+ * The PIN's id goes into the URL path: only a positive safe integer (`1.5`, `NaN`, `-1` or `2 ** 60`
+ * would make a path plex.tv cannot know, or print as another number).
+ */
+const checkPinId = (pin: unknown): Effect.Effect<number, PlexInvalidInputError> => {
+  if (!Predicate.isObject(pin)) return refuse("pin", "must be an object with an id")
+  const id = (pin as { readonly id?: unknown }).id
+  return typeof id === "number" && Number.isSafeInteger(id) && id > 0
+    ? Effect.succeed(id)
+    : refuse("pinId", "must be a positive integer")
+}
+
+const checkInterval = (
+  options: PlexPinWaitOptions | undefined
+): Effect.Effect<Duration.Duration, PlexInvalidInputError> => {
+  const interval = Duration.decodeUnknown(options?.interval ?? Duration.seconds(1))
+  if (Option.isNone(interval)) return refuse("interval", "must be a duration")
+  if (!Duration.isFinite(interval.value)) return refuse("interval", "must be finite")
+  return Effect.succeed(Duration.max(interval.value, MIN_INTERVAL))
+}
 
 const make: Effect.Effect<PlexPinAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
   const http = yield* makePlexHttp
@@ -244,6 +269,7 @@ const make: Effect.Effect<PlexPinAuthService, never, HttpClient.HttpClient | Ple
 
   const createPin = Effect.fn("PlexPinAuth.createPin")(function*(options?: PlexPinCreateOptions) {
     const strong = options?.strong ?? true
+    if (typeof strong !== "boolean") return yield* refuse("strong", "must be a boolean")
     yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/pins", "plex.pin.strong": strong })
     const request = strong
       ? HttpClientRequest.post("/api/v2/pins").pipe(HttpClientRequest.setUrlParam("strong", "true"))
@@ -257,25 +283,28 @@ const make: Effect.Effect<PlexPinAuthService, never, HttpClient.HttpClient | Ple
   const authAppUrl = (pin: PlexAuthAppUrlPin, options?: PlexAuthAppUrlOptions) => plexAuthAppUrl(client, pin, options)
 
   const checkPin = Effect.fn("PlexPinAuth.checkPin")(function*(pin: Pick<PlexPin, "id">) {
-    yield* Effect.annotateCurrentSpan({ "plex.endpoint": "GET /api/v2/pins/{id}", "plex.pin.id": pin.id })
-    return yield* poll(pin.id, true)
+    const id = yield* checkPinId(pin)
+    yield* Effect.annotateCurrentSpan({ "plex.endpoint": "GET /api/v2/pins/{id}", "plex.pin.id": id })
+    return yield* poll(id, true)
   })
 
   const waitForToken = Effect.fn("PlexPinAuth.waitForToken")(
     function*(pin: Pick<PlexPin, "id" | "expiresAt">, options?: PlexPinWaitOptions) {
-      const interval = Duration.max(Duration.decode(options?.interval ?? Duration.seconds(1)), MIN_INTERVAL)
+      const id = yield* checkPinId(pin)
+      if (!DateTime.isDateTime(pin.expiresAt)) return yield* refuse("expiresAt", "must be a DateTime")
+      const interval = yield* checkInterval(options)
       const slowest = Duration.max(retry.cap, interval)
       yield* Effect.annotateCurrentSpan({
         "plex.endpoint": "GET /api/v2/pins/{id}",
-        "plex.pin.id": pin.id,
+        "plex.pin.id": id,
         "plex.pin.interval": Duration.format(interval)
       })
-      const expired = new PlexPinExpiredError({ pinId: pin.id })
+      const expired = new PlexPinExpiredError({ pinId: id })
       const deadline = DateTime.toEpochMillis(pin.expiresAt)
       const remaining = deadline - (yield* Clock.currentTimeMillis)
       if (remaining <= 0) return yield* expired
 
-      const once = Effect.retry(poll(pin.id, false), transient)
+      const once = Effect.retry(poll(id, false), transient)
       const pollUntilLinked = Effect.gen(function*() {
         let pause = interval
         while (true) {

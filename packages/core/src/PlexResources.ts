@@ -13,6 +13,7 @@ import { makePlexHttp, withToken } from "./internal/client.js"
 import { bodyDecoder } from "./internal/response.js"
 import type { PlexConfig } from "./PlexConfig.js"
 import type { PlexAuthError } from "./PlexAuth.js"
+import { PlexInvalidInputError } from "./PlexError.js"
 import { type PlexConnection, PlexResource } from "./PlexResource.js"
 
 /**
@@ -129,12 +130,30 @@ const bestConnection = (
 
 const flag = (value: boolean | undefined) => (value === true ? "1" : "0")
 
+const listFlags = ["includeHttps", "includeRelay", "includeIPv6"] as const
+
+/** Each option is `true`, `false` or unset: any other value (from JavaScript callers) is refused, not guessed. */
+const checkListOptions = (options: unknown): Effect.Effect<void, PlexInvalidInputError> => {
+  if (options === undefined) return Effect.void
+  if (typeof options !== "object" || options === null) {
+    return Effect.fail(new PlexInvalidInputError({ argument: "options", reason: "must be an object" }))
+  }
+  for (const key of listFlags) {
+    const value = (options as Record<string, unknown>)[key]
+    if (value !== undefined && typeof value !== "boolean") {
+      return Effect.fail(new PlexInvalidInputError({ argument: key, reason: "must be a boolean" }))
+    }
+  }
+  return Effect.void
+}
+
 const make: Effect.Effect<PlexResourcesService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
   const http = yield* makePlexHttp
   const decodeResources = bodyDecoder(Schema.Array(PlexResource))
 
   const list = Effect.fn("PlexResources.list")(
     function*(token: Redacted.Redacted<string>, options?: PlexResourcesListOptions) {
+      yield* checkListOptions(options)
       yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/resources")
       const request = HttpClientRequest.get("/api/v2/resources").pipe(
         HttpClientRequest.setUrlParams({

@@ -194,7 +194,9 @@ describe("PasswordCredentials.decode", () => {
   it.prop(
     "accepts what make accepts, with the same fields and nothing else",
     [
-      FastCheck.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim() !== "" && !/[\u0000-\u001f\u007f]/.test(s)),
+      FastCheck.string({ minLength: 1, maxLength: 20 }).filter((s) =>
+        s.trim() !== "" && !/[\u0000-\u001f\u007f]/.test(s)
+      ),
       FastCheck.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)),
       FastCheck.option(FastCheck.stringMatching(/^[0-9]{6}$/), { nil: undefined }),
       FastCheck.option(FastCheck.boolean(), { nil: undefined })
