@@ -1,8 +1,8 @@
 /**
  * @since 0.1.0
  */
+import * as HttpBody from "@effect/platform/HttpBody"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -19,7 +19,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { makePlexHttp, withToken } from "./internal/client.js"
+import { isRevokedToken } from "./internal/statusErrors.js"
 import {
   backoffMillis,
   decodeJwt,
@@ -30,14 +30,15 @@ import {
   SHORT_REFRESH_MILLIS,
   signJwt
 } from "./internal/jwt.js"
-import { bodyDecoder, ignoreBody } from "./internal/response.js"
 import { KeyStore, type KeyStoreService } from "./KeyStore.js"
-import { PlexConfig } from "./PlexConfig.js"
+import { PlexClient } from "./PlexClient.js"
+import type { PlexConfig } from "./PlexConfig.js"
 import { PlexDeviceKey, PlexPublicJwk } from "./PlexDeviceKey.js"
 import type { PlexAuthError } from "./PlexAuth.js"
+import { PlexEndpoint, type PlexFailure } from "./PlexEndpoint.js"
 import {
   PlexDecodeError,
-  type PlexJwtRejectedError,
+  PlexJwtRejectedError,
   type PlexKeyStoreError,
   PlexUnauthorizedError
 } from "./PlexError.js"
@@ -251,34 +252,65 @@ interface StoreFlights {
   readonly running: Map<FlightKind, Deferred.Deferred<Option.Option<PlexDeviceKey>, KeyError>>
 }
 
-const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
-  const http = yield* makePlexHttp
-  const clientIdentifier = http.config.client.clientIdentifier
-  const decodeNonce = bodyDecoder(NonceBody)
-  const decodeToken = bodyDecoder(TokenBody)
-  const decodeKeys = bodyDecoder(KeysBody)
+const hasNonceMessage = (failure: PlexFailure) => failure.errors.some((error) => /nonce/i.test(error.message ?? ""))
 
-  const registerDevice = Effect.fn("PlexJwtAuth.registerDevice")(
-    function*(token: Redacted.Redacted<string>, key: PlexDeviceKey) {
-      yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/auth/jwk", "plex.kid": key.kid })
-      const request = HttpClientRequest.post("/api/v2/auth/jwk").pipe(
-        withToken(token),
-        HttpClientRequest.bodyUnsafeJson({ jwk: Schema.encodeSync(PlexPublicJwk)(key.publicJwk) })
-      )
-      return yield* http.execute(request, { call: "jwtKey", decode: ignoreBody, idempotent: false, host: "clients" })
-    }
-  )
+/** A 422 on the JWT endpoints is a refused key or JWT, unless it is the revoked-token answer. */
+const rejected = (reason: (failure: PlexFailure) => PlexJwtRejectedError["reason"]) => (failure: PlexFailure) =>
+  failure.status === 422 && !isRevokedToken(failure.errors)
+    ? new PlexJwtRejectedError({ status: failure.status, errors: failure.errors, reason: reason(failure) })
+    : undefined
 
-  const nonce = Effect.fn("PlexJwtAuth.nonce")(function*() {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/auth/nonce")
-    const body = yield* http.execute(HttpClientRequest.get("/api/v2/auth/nonce"), {
-      call: "token",
-      decode: decodeNonce,
-      idempotent: true,
-      host: "clients"
+const registerEndpoint = PlexEndpoint.make({
+  name: "PlexJwtAuth.registerDevice",
+  method: "POST",
+  path: "/api/v2/auth/jwk",
+  host: "clients",
+  idempotent: false,
+  credential: "none",
+  rules: [rejected((failure) => hasNonceMessage(failure) ? "InvalidNonce" : "KeyInUse")]
+})
+
+const nonceEndpoint = PlexEndpoint.make({
+  name: "PlexJwtAuth.nonce",
+  method: "GET",
+  path: "/api/v2/auth/nonce",
+  host: "clients",
+  idempotent: true,
+  success: NonceBody
+})
+
+const tokenEndpoint = PlexEndpoint.make({
+  name: "PlexJwtAuth.token",
+  method: "POST",
+  path: "/api/v2/auth/token",
+  host: "clients",
+  idempotent: false,
+  credential: "none",
+  success: TokenBody,
+  rules: [rejected((failure) => hasNonceMessage(failure) ? "InvalidNonce" : "InvalidSignature")]
+})
+
+const keysEndpoint = PlexEndpoint.make({
+  name: "PlexJwtAuth.listKeys",
+  method: "GET",
+  path: "/api/v2/auth/keys",
+  host: "clients",
+  idempotent: true,
+  success: KeysBody
+})
+
+const make: Effect.Effect<PlexJwtAuthService, never, PlexClient> = Effect.gen(function*() {
+  const client = yield* PlexClient
+  const clientIdentifier = client.config.client.clientIdentifier
+
+  const registerDevice = (token: Redacted.Redacted<string>, key: PlexDeviceKey) =>
+    client.execute(registerEndpoint, {
+      token,
+      body: HttpBody.unsafeJson({ jwk: Schema.encodeSync(PlexPublicJwk)(key.publicJwk) }),
+      attributes: { "plex.kid": key.kid }
     })
-    return body.nonce
-  })
+
+  const nonce = () => Effect.map(client.execute(nonceEndpoint), (body) => body.nonce)
 
   /** An exchange whose device JWT is dated in plex.tv's time: the local clock minus `skew` millis. */
   const exchangeAt = Effect.fn("PlexJwtAuth.exchange")(
@@ -298,12 +330,9 @@ const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | Ple
           exp: iat + Math.max(1, Math.floor(lifetime))
         }, { x: key.publicKey, d: Redacted.value(key.privateKey) })
       )
-      const request = HttpClientRequest.post("/api/v2/auth/token").pipe(HttpClientRequest.bodyUnsafeJson({ jwt }))
-      const body = yield* http.execute(request, {
-        call: "jwtExchange",
-        decode: decodeToken,
-        idempotent: false,
-        host: "clients"
+      const body = yield* client.execute(tokenEndpoint, {
+        body: HttpBody.unsafeJson({ jwt }),
+        secrets: [Redacted.make(jwt)]
       })
       return yield* readToken(body.auth_token)
     }
@@ -311,17 +340,8 @@ const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | Ple
 
   const exchange = (key: PlexDeviceKey, options?: PlexJwtExchangeOptions) => exchangeAt(key, options, 0)
 
-  const listKeys = Effect.fn("PlexJwtAuth.listKeys")(function*(token?: Redacted.Redacted<string>) {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/auth/keys")
-    const request = HttpClientRequest.get("/api/v2/auth/keys")
-    const body = yield* http.execute(token === undefined ? request : withToken(token)(request), {
-      call: "token",
-      decode: decodeKeys,
-      idempotent: true,
-      host: "clients"
-    })
-    return body.keys
-  })
+  const listKeys = (token?: Redacted.Redacted<string>) =>
+    Effect.map(client.execute(keysEndpoint, token === undefined ? undefined : { token }), (body) => body.keys)
 
   const refreshing = (key: PlexDeviceKey, options?: PlexTokenSourceOptions) =>
     Effect.gen(function*() {
@@ -470,15 +490,24 @@ const make: Effect.Effect<PlexJwtAuthService, never, HttpClient.HttpClient | Ple
  */
 export class PlexJwtAuth extends Context.Tag("@effect-plex/core/PlexJwtAuth")<PlexJwtAuth, PlexJwtAuthService>() {
   /**
-   * Builds the service once from the `HttpClient` and `PlexConfig` in context.
+   * Builds the service from the {@link PlexClient} in context.
    */
   static readonly make = make
 
   /**
-   * The service as a layer.
+   * The service over a {@link PlexClient} you provide.
+   *
+   * @since 0.2.0
    */
-  static readonly layer: Layer.Layer<PlexJwtAuth, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
+  static readonly layerWithoutDependencies: Layer.Layer<PlexJwtAuth, never, PlexClient> = Layer.effect(
     PlexJwtAuth,
     make
   )
+
+  /**
+   * The service as a layer, with its {@link PlexClient} built from the `HttpClient` and `PlexConfig`
+   * in context (services built in the same layer share that client).
+   */
+  static readonly layer: Layer.Layer<PlexJwtAuth, never, HttpClient.HttpClient | PlexConfig> = PlexJwtAuth
+    .layerWithoutDependencies.pipe(Layer.provide(PlexClient.layer))
 }

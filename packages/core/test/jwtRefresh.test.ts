@@ -14,7 +14,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import {
+import { PlexClient,
   PasswordCredentials,
   PlexAuth,
   PlexConfig,
@@ -110,7 +110,10 @@ const client = (offset: number) =>
     const serverClock = yield* Effect.clock
     const fake = yield* HttpClient.HttpClient
     const answeredOnServerClock = HttpClient.transform(fake, (effect) => Effect.withClock(effect, serverClock))
-    const jwt = yield* PlexJwtAuth.make.pipe(Effect.provideService(HttpClient.HttpClient, answeredOnServerClock))
+    const jwt = yield* PlexJwtAuth.make.pipe(
+      Effect.provideServiceEffect(PlexClient, PlexClient.make),
+      Effect.provideService(HttpClient.HttpClient, answeredOnServerClock)
+    )
     const user = yield* Effect.flatMap(PlexAuth, (auth) =>
       auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
     const key = yield* PlexDeviceKey.generate
