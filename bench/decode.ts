@@ -1,22 +1,26 @@
 /**
- * Decode time of a full account payload (the owner's `GET /api/v2/user` body, as the fake sends
- * it), with tinybench: `JSON.parse` alone (what raw undici does), the `PlexUser` Schema decode of
- * the parsed object (compiled once, the library's options), and both. One tinybench run per
- * round; prints one JSON line: per task, the mean and p99 (ns) of each round.
+ * Decode time of a full account payload (the owner's `GET /api/v2/user` body, as the bench's fake
+ * sends it), with tinybench: `JSON.parse` alone (what raw undici does), the `PlexUser` Schema
+ * decode of the parsed object (compiled once, the library's options), both, and plexjs's zod
+ * schema of the same account (`GetTokenDetailsUserPlexAccount$inboundSchema`, what plexjs runs on
+ * every answer) with and without the parse. One tinybench run per round; prints one JSON line:
+ * per task, the mean and p99 (ns) of each round.
  *
  *   pnpm exec tsx --conditions=@effect-plex/source bench/decode.ts [rounds] [timeMs]
  */
 import { PlexUser } from "@effect-plex/core"
-import { FakeAccount, PlexTvModel } from "@effect-plex/core/testing"
+import { PlexTvModel } from "@effect-plex/core/testing"
+import { GetTokenDetailsUserPlexAccount$inboundSchema as plexjsAccount } from "@lukehagar/plexjs/sdk/models/operations/gettokendetails.js"
 import * as Schema from "effect/Schema"
 import { Bench } from "tinybench"
+import { benchOwner } from "./account.js"
 import { CLIENT_IDENTIFIER, checkAccount, OWNER_TOKEN } from "./shared.js"
 
 const rounds = Number(process.argv[2] ?? 5)
 const time = Number(process.argv[3] ?? 500)
 
 const [response] = PlexTvModel.handle(
-  PlexTvModel.make({ accounts: [FakeAccount.owner] }),
+  PlexTvModel.make({ accounts: [benchOwner] }),
   {
     method: "GET",
     url: "/api/v2/user",
@@ -37,6 +41,7 @@ const decodeOrThrow = (u: unknown) => {
   return result.right
 }
 checkAccount(decodeOrThrow(parsed).id)
+checkAccount(plexjsAccount.parse(parsed).id)
 
 let sink: unknown
 const tasks: Record<string, () => void> = {
@@ -48,6 +53,12 @@ const tasks: Record<string, () => void> = {
   },
   "JSON.parse + Schema decode": () => {
     sink = decodeOrThrow(JSON.parse(text))
+  },
+  "plexjs zod decode": () => {
+    sink = plexjsAccount.parse(parsed)
+  },
+  "JSON.parse + plexjs zod decode": () => {
+    sink = plexjsAccount.parse(JSON.parse(text))
   }
 }
 

@@ -58,9 +58,21 @@ export type FromWorker =
   | { readonly type: "error"; readonly message: string }
   | ({ readonly type: "result" } & RoundResult)
 
-/** Orchestrator to server and back: how many requests the fake has answered so far. */
-export type ToServer = { readonly type: "count" }
-export type FromServer = { readonly type: "count"; readonly requests: number }
+/**
+ * How the bench server sends a body (`server.ts`): `chunked` (no length, `Transfer-Encoding:
+ * chunked`), `length` (`Content-Length`), and each of those gzip-compressed (`Content-Encoding:
+ * gzip`) when the request's `Accept-Encoding` offers gzip (else as the uncompressed way).
+ */
+export type BodyMode = "chunked" | "length" | "gzip-chunked" | "gzip-length"
+export const BODY_MODES: ReadonlyArray<BodyMode> = ["chunked", "length", "gzip-chunked", "gzip-length"]
+export const isBodyMode = (s: string): s is BodyMode => (BODY_MODES as ReadonlyArray<string>).includes(s)
+
+/**
+ * Orchestrator to server and back: how many requests the fake has answered so far (and how many
+ * of those with a gzip body); `body` switches the way bodies are sent from then on.
+ */
+export type ToServer = { readonly type: "count" } | { readonly type: "body"; readonly mode: BodyMode }
+export type FromServer = { readonly type: "count"; readonly requests: number; readonly gzipped: number }
 
 /** The q-quantile of sorted numbers, linearly interpolated. */
 export const quantile = (sorted: ArrayLike<number>, q: number): number => {

@@ -2,7 +2,8 @@
  * One variant doing one operation, in a process of its own (so its CPU time and RSS are its own
  * and it shares no event loop with the server). Started by `run.ts` with an IPC channel: `init`
  * sets the variant up, each `run` is one round of `concurrency` workers issuing calls back to back
- * for `durationMs`, answered with the round's figures.
+ * for `durationMs` (or, for a target that runs batches, batches of calls back to back), answered
+ * with the round's figures.
  */
 import { performance } from "node:perf_hooks"
 import type { FromWorker, RoundResult, ToWorker } from "./shared.js"
@@ -10,6 +11,9 @@ import { quantile } from "./shared.js"
 import { type Target, variants } from "./variants.js"
 
 const send = (message: FromWorker) => process.send!(message)
+
+/** Calls per batch, for a target that runs batches (`Target.batch`). */
+const BATCH = 4096
 
 const round = async (
   target: Target,
@@ -45,6 +49,16 @@ const round = async (
       calls++
     }
   }
+  // a target that runs batches (one Effect program each): batches back to back until the time is up
+  const batches = async (batch: NonNullable<Target["batch"]>) => {
+    while (!stop && performance.now() < deadline) {
+      const from = next.i
+      next.i += BATCH
+      await batch(from, BATCH, concurrency)
+      calls += BATCH
+      await new Promise<void>((resolve) => setImmediate(resolve)) // lets the RSS sampler run
+    }
+  }
   const cpu0 = process.cpuUsage()
   const start = performance.now()
   deadline = start + durationMs
@@ -52,7 +66,8 @@ const round = async (
     stop = true
   }, durationMs)
   try {
-    await Promise.all(Array.from({ length: concurrency }, loop))
+    if (target.batch !== undefined && !timeLatency) await batches(target.batch)
+    else await Promise.all(Array.from({ length: concurrency }, loop))
   } finally {
     clearTimeout(timer)
     if (sampler !== undefined) clearInterval(sampler)
