@@ -2,7 +2,6 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
@@ -12,16 +11,19 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleInterval from "effect/ScheduleInterval"
 import * as Schema from "effect/Schema"
-import { makePlexHttp } from "./internal/client.js"
-import { retryPolicy } from "./internal/request.js"
 import { bodyDecoder } from "./internal/response.js"
 import type { PlexAuthError } from "./PlexAuth.js"
 import type { PlexClientInfo } from "./PlexClientInfo.js"
-import { PlexConfig } from "./PlexConfig.js"
-import { type PlexError, PlexInvalidInputError, PlexPinExpiredError } from "./PlexError.js"
+import { PlexClient } from "./PlexClient.js"
+import type { PlexConfig, PlexConfigService } from "./PlexConfig.js"
+import { PlexEndpoint } from "./PlexEndpoint.js"
+import { PlexError, PlexInvalidInputError, PlexPinExpiredError } from "./PlexError.js"
 import { PlexPin } from "./PlexPin.js"
 
 /**
@@ -248,83 +250,120 @@ const checkInterval = (
   return Effect.succeed(Duration.max(interval.value, MIN_INTERVAL))
 }
 
-const make: Effect.Effect<PlexPinAuthService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
-  const http = yield* makePlexHttp
-  const { client, retry } = http.config
-  const decodePin = bodyDecoder(PlexPin)
-  const decodePoll = bodyDecoder(PinPoll)
-  /** Retries of one poll inside `waitForToken`: transient failures only, a 429 slows the wait down instead. */
-  const transient = Schedule.whileInput(retryPolicy(retry), (error: PlexError) => error._tag !== "PlexRateLimitError")
+const createPinEndpoint = PlexEndpoint.make({
+  name: "PlexPinAuth.createPin",
+  method: "POST",
+  path: "/api/v2/pins",
+  idempotent: false,
+  credential: "none",
+  success: PlexPin
+})
+
+const decodePoll = bodyDecoder(PinPoll)
+
+/** `GET /api/v2/pins/{id}`: a 404 there means the PIN expired (or never was). */
+const pollEndpoint = (id: number, idempotent: boolean) =>
+  PlexEndpoint.make({
+    name: "PlexPinAuth.checkPin",
+    method: "GET",
+    path: "/api/v2/pins/{id}",
+    idempotent,
+    credential: "none",
+    decode: decodePoll,
+    rules: [(failure) => failure.status === 404 ? new PlexPinExpiredError({ pinId: id }) : undefined]
+  })
+
+type PollOutcome = Either.Either<Option.Option<Redacted.Redacted<string>>, PlexPinAuthError>
+
+/**
+ * The one schedule of `waitForToken`, fed each poll's outcome: a token ends it; no token yet waits
+ * the interval; a 429 waits longer each time (doubling up to the slowest pace, never sooner than
+ * `Retry-After`); a transient failure (no answer, 502/503/504) is tried again with the retry
+ * back-off at most `retry.times` times in a row; anything else ends it with that failure.
+ */
+const pollSchedule = (
+  interval: Duration.Duration,
+  slowest: Duration.Duration,
+  retry: PlexConfigService["retry"]
+): Schedule.Schedule<PollOutcome, PollOutcome> =>
+  Schedule.makeWithState(
+    { limited: 0, transient: 0 },
+    (now, outcome: PollOutcome, state) => {
+      const after = (delay: Duration.Duration, next: typeof state) =>
+        Effect.succeed(
+          [next, outcome, ScheduleDecision.continueWith(ScheduleInterval.after(now + Duration.toMillis(delay)))] as const
+        )
+      const stop = Effect.succeed([state, outcome, ScheduleDecision.done] as const)
+      if (Either.isRight(outcome)) return Option.isSome(outcome.right) ? stop : after(interval, { limited: 0, transient: 0 })
+      const error = outcome.left
+      if (error._tag === "PlexRateLimitError") {
+        const limited = state.limited + 1
+        const pause = Duration.min(Duration.times(interval, 2 ** Math.min(limited, 30)), slowest)
+        const wait = Duration.max(pause, Option.getOrElse(error.retryAfter, () => Duration.zero))
+        return after(wait, { limited, transient: 0 })
+      }
+      if (PlexError.isRetryable(error) && state.transient < retry.times) {
+        const backoff = Duration.min(Duration.times(retry.base, 2 ** state.transient), retry.cap)
+        return Effect.flatMap(
+          Random.nextRange(0.8, 1.2),
+          (jitter) => after(Duration.times(backoff, jitter), { limited: state.limited, transient: state.transient + 1 })
+        )
+      }
+      return stop
+    }
+  )
+
+const make: Effect.Effect<PlexPinAuthService, never, PlexClient> = Effect.gen(function*() {
+  const plex = yield* PlexClient
+  const { client, retry } = plex.config
 
   const poll = (id: number, idempotent: boolean) =>
-    http.execute(HttpClientRequest.get(`/api/v2/pins/${encodeURIComponent(String(id))}`), {
-      call: { pin: id },
-      decode: decodePoll,
-      idempotent
-    }).pipe(
+    plex.execute(pollEndpoint(id, idempotent), { path: { id }, attributes: { "plex.pin.id": id } }).pipe(
       Effect.map(({ authToken }) =>
         Option.filter(Option.fromNullable(authToken), (token) => Redacted.value(token) !== "")
       )
     )
 
-  const createPin = Effect.fn("PlexPinAuth.createPin")(function*(options?: PlexPinCreateOptions) {
+  const createPin = (options?: PlexPinCreateOptions) => {
     const strong = options?.strong ?? true
-    if (typeof strong !== "boolean") return yield* refuse("strong", "must be a boolean")
-    yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/pins", "plex.pin.strong": strong })
-    const request = strong
-      ? HttpClientRequest.post("/api/v2/pins").pipe(HttpClientRequest.setUrlParam("strong", "true"))
-      : HttpClientRequest.post("/api/v2/pins")
-    // a 404 here is not a PIN's expiry: the generic kind of call
-    const pin = yield* http.execute(request, { call: "token", decode: decodePin, idempotent: false })
-    yield* Effect.annotateCurrentSpan("plex.pin.id", pin.id)
-    return pin
-  })
+    if (typeof strong !== "boolean") return refuse("strong", "must be a boolean")
+    return plex.execute(createPinEndpoint, {
+      urlParams: { strong: strong ? "true" : undefined },
+      attributes: { "plex.pin.strong": strong }
+    })
+  }
 
   const authAppUrl = (pin: PlexAuthAppUrlPin, options?: PlexAuthAppUrlOptions) => plexAuthAppUrl(client, pin, options)
 
-  const checkPin = Effect.fn("PlexPinAuth.checkPin")(function*(pin: Pick<PlexPin, "id">) {
-    const id = yield* checkPinId(pin)
-    yield* Effect.annotateCurrentSpan({ "plex.endpoint": "GET /api/v2/pins/{id}", "plex.pin.id": id })
-    return yield* poll(id, true)
-  })
+  const checkPin = (pin: Pick<PlexPin, "id">) => Effect.flatMap(checkPinId(pin), (id) => poll(id, true))
 
   const waitForToken = Effect.fn("PlexPinAuth.waitForToken")(
     function*(pin: Pick<PlexPin, "id" | "expiresAt">, options?: PlexPinWaitOptions) {
       const id = yield* checkPinId(pin)
       if (!DateTime.isDateTime(pin.expiresAt)) return yield* refuse("expiresAt", "must be a DateTime")
       const interval = yield* checkInterval(options)
-      const slowest = Duration.max(retry.cap, interval)
       yield* Effect.annotateCurrentSpan({
         "plex.endpoint": "GET /api/v2/pins/{id}",
         "plex.pin.id": id,
         "plex.pin.interval": Duration.format(interval)
       })
       const expired = new PlexPinExpiredError({ pinId: id })
-      const deadline = DateTime.toEpochMillis(pin.expiresAt)
-      const remaining = deadline - (yield* Clock.currentTimeMillis)
+      const remaining = DateTime.toEpochMillis(pin.expiresAt) - (yield* Clock.currentTimeMillis)
       if (remaining <= 0) return yield* expired
-
-      const once = Effect.retry(poll(id, false), transient)
-      const pollUntilLinked = Effect.gen(function*() {
-        let pause = interval
-        while (true) {
-          // a pause that ends at the expiry makes no last request, whichever wakes first
-          if ((yield* Clock.currentTimeMillis) >= deadline) return yield* expired
-          const answer = yield* Effect.either(once)
-          if (Either.isRight(answer)) {
-            if (Option.isSome(answer.right)) return answer.right.value
-            pause = interval
-            yield* Effect.sleep(interval)
-          } else if (answer.left._tag === "PlexRateLimitError") {
-            pause = Duration.min(Duration.times(pause, 2), slowest)
-            yield* Effect.sleep(Duration.max(pause, Option.getOrElse(answer.left.retryAfter, () => Duration.zero)))
-          } else {
-            return yield* Effect.fail(answer.left)
-          }
-        }
-      })
-      // the expiry bounds everything, a request in flight included
-      return yield* Effect.timeoutFail(pollUntilLinked, { duration: remaining, onTimeout: () => expired })
+      const schedule = pollSchedule(interval, Duration.max(retry.cap, interval), retry)
+      // the expiry bounds everything, a wait or a request in flight included
+      const deadline = DateTime.toEpochMillis(pin.expiresAt)
+      // a wait that ends at the expiry makes no last request, whichever wakes first
+      const once = Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => now >= deadline ? Effect.fail(expired) : poll(id, false)
+      )
+      const last = yield* Effect.repeat(Effect.either(once), schedule).pipe(
+        Effect.timeoutFail({ duration: remaining, onTimeout: () => expired })
+      )
+      if (Either.isLeft(last)) return yield* Effect.fail(last.left)
+      if (Option.isSome(last.right)) return last.right.value
+      return yield* expired // cannot happen: the schedule ends only on a token or a failure
     }
   )
 
@@ -366,15 +405,24 @@ const make: Effect.Effect<PlexPinAuthService, never, HttpClient.HttpClient | Ple
  */
 export class PlexPinAuth extends Context.Tag("@effect-plex/core/PlexPinAuth")<PlexPinAuth, PlexPinAuthService>() {
   /**
-   * Builds the service once from the `HttpClient` and {@link PlexConfig} in context.
+   * Builds the service from the {@link PlexClient} in context.
    */
   static readonly make = make
 
   /**
-   * The service as a layer.
+   * The service over a {@link PlexClient} you provide.
+   *
+   * @since 0.2.0
    */
-  static readonly layer: Layer.Layer<PlexPinAuth, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
+  static readonly layerWithoutDependencies: Layer.Layer<PlexPinAuth, never, PlexClient> = Layer.effect(
     PlexPinAuth,
     make
   )
+
+  /**
+   * The service as a layer, with its {@link PlexClient} built from the `HttpClient` and
+   * {@link PlexConfig} in context (services built in the same layer share that client).
+   */
+  static readonly layer: Layer.Layer<PlexPinAuth, never, HttpClient.HttpClient | PlexConfig> = PlexPinAuth
+    .layerWithoutDependencies.pipe(Layer.provide(PlexClient.layer))
 }

@@ -14,7 +14,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { inspect } from "node:util"
-import { PlexAuth, plexAuthAppUrl, PlexConfig, PlexPin, PlexPinAuth } from "@effect-plex/core"
+import { PlexAuth, plexAuthAppUrl, PlexClient, PlexConfig, PlexPin, PlexPinAuth } from "@effect-plex/core"
 import { FakeAccount, type PlexTvOptions, PlexTvFake, PlexTvModel } from "@effect-plex/core/testing"
 
 const CLIENT = "pin-test-client"
@@ -110,6 +110,7 @@ describe("checkPin", () => {
       const pin = yield* (yield* pins).createPin()
       yield* link(pin.code)
       const other = yield* PlexPinAuth.make.pipe(
+        Effect.provide(PlexClient.layer),
         Effect.provide(PlexConfig.layer({ client: { clientIdentifier: "someone-else" } }))
       )
       assert.isTrue(Option.isNone(yield* other.checkPin(pin)))
