@@ -149,6 +149,91 @@ describe("the fault plan of the model", () => {
       assert.isUndefined(FakeFault.parse(bad), bad)
     }
   })
+
+  it("parses the hostile fault flags, and refuses a redirect off this machine", () => {
+    assert.deepStrictEqual(FakeFault.parse("markup:repeated-open:422:html:2048*2"), {
+      fault: { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 422, contentType: "html", bytes: 2048 },
+      times: 2
+    })
+    assert.deepStrictEqual(FakeFault.parse("deep-json:object:401:20000"), {
+      fault: { _tag: "DeepJson", shape: "object", status: 401, depth: 20000 }
+    })
+    assert.deepStrictEqual(FakeFault.parse("huge-no-length:4194305:503"), {
+      fault: { _tag: "HugeBody", bytes: 4194305, contentLength: false, status: 503 }
+    })
+    assert.deepStrictEqual(FakeFault.parse("drip:50"), { fault: { _tag: "SlowDrip", intervalMillis: 50 } })
+    assert.deepStrictEqual(FakeFault.parse("deflate-bomb:1000"), {
+      fault: { _tag: "CompressionBomb", encoding: "deflate", inflatedBytes: 1000 }
+    })
+    assert.deepStrictEqual(FakeFault.parse("redirect:307:http://127.0.0.1:9/x"), {
+      fault: { _tag: "Redirect", status: 307, location: "http://127.0.0.1:9/x" }
+    })
+    assert.deepStrictEqual(FakeFault.parse("malformed-json:500"), { fault: { _tag: "MalformedJson", status: 500 } })
+    for (const name of ["markup:entity-run", "deep-json:array", "malformed-json", "drip", "gzip-bomb", "redirect"]) {
+      assert.isDefined(FakeFault.parse(name), name)
+    }
+    for (
+      const bad of [
+        "markup",
+        "markup:other",
+        "markup:entity-run:500:json",
+        "deep-json:list",
+        "drip:0",
+        "redirect:200",
+        "redirect:302:http://example.com/",
+        "redirect:302:http://localhost:9/"
+      ]
+    ) {
+      assert.isUndefined(FakeFault.parse(bad), bad)
+    }
+  })
+
+  it("builds each hostile body as described: sizes, shapes, headers and transports", () => {
+    const answer = (fault: FakeFault) => PlexTvModel.handle(modelWith({ next: [{ fault }] }), userRequest, 0)[0]
+    const markup = answer(FakeFault.hostileMarkup("repeatedOpen", { status: 422, bytes: 10_000 }))
+    assert.strictEqual(markup.status, 422)
+    assert.match(markup.headers["content-type"] ?? "", /^application\/xml/)
+    assert.strictEqual(markup.body.length, 10_000)
+    assert.notInclude(markup.body, "/>")
+    assert.isAbove(markup.body.split("<error").length, 1000)
+    const attribute = answer(FakeFault.hostileMarkup("unclosedAttribute", { contentType: "html", bytes: 5000 }))
+    assert.match(attribute.headers["content-type"] ?? "", /^text\/html/)
+    assert.strictEqual(attribute.body.split("\"").length, 2) // one quote, opened and never closed
+    assert.notInclude(attribute.body.slice(attribute.body.indexOf("<error ")), ">")
+    assert.include(answer(FakeFault.hostileMarkup("entityRun", { bytes: 5000 })).body, "&#&amp&#x")
+    const deep = answer(FakeFault.deepJson("array", { depth: 20_000 }))
+    assert.strictEqual(deep.status, 200)
+    assert.isTrue(deep.body.startsWith("[".repeat(20_000) + "]"))
+    const deepError = answer(FakeFault.deepJson("object", { status: 401, depth: 20_000 }))
+    assert.isTrue(deepError.body.startsWith("{\"errors\":[{\"a\":{\"a\":"))
+    assert.strictEqual(deepError.body.length, "{\"errors\":[]}".length + 20_000 * 6 + 1)
+    assert.throws(() => JSON.parse(answer(FakeFault.malformedJson()).body))
+    assert.throws(() => JSON.parse(answer(FakeFault.malformedJson(503)).body))
+    assert.deepStrictEqual(answer(FakeFault.slowDrip(40)).transport, { _tag: "SlowDrip", intervalMillis: 40 })
+    const bomb = answer(FakeFault.compressionBomb("gzip", 1000))
+    assert.strictEqual(bomb.headers["content-encoding"], "gzip")
+    assert.deepStrictEqual(bomb.transport, { _tag: "CompressionBomb", encoding: "gzip", inflatedBytes: 1000 })
+    const redirect = answer(FakeFault.redirect(308, "http://127.0.0.1:9/elsewhere"))
+    assert.strictEqual(redirect.status, 308)
+    assert.strictEqual(redirect.headers.location, "http://127.0.0.1:9/elsewhere")
+    assert.deepStrictEqual(answer(FakeFault.redirect()).transport, { _tag: "Redirect", location: undefined })
+  })
+
+  it("the hostile mix holds the plain one, then every hostile kind, each described apart", () => {
+    assert.deepStrictEqual(FakeFault.hostileMix.slice(0, FakeFault.mix.length), FakeFault.mix)
+    const tags = new Set(FakeFault.hostileMix.map((fault) => fault._tag))
+    for (const tag of ["HostileMarkup", "DeepJson", "MalformedJson", "SlowDrip", "CompressionBomb", "Redirect"]) {
+      assert.isTrue(tags.has(tag as FakeFault["_tag"]), tag)
+    }
+    const described = FakeFault.hostileMix.map(FakeFault.describe)
+    assert.strictEqual(new Set(described).size, described.length)
+    const { state } = sendMany(
+      modelWith({ random: { rate: 1, seed: 3, faults: FakeFault.hostileMix } }),
+      userRequest,
+      400
+    )
+    assert.isAtLeast(Object.keys(state.faults.injected).length, 12)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -296,5 +381,141 @@ describe("each fault over the in-memory fake", () => {
       for (const exit of exits) if (exit._tag === "Failure") typedFailure(exit)
       const injected = (yield* fake.state).faults.injected
       assert.isAbove(Object.values(injected).reduce((a, b) => a + (b ?? 0), 0), 10)
+    }).pipe(Effect.provide(fakeStack())))
+})
+
+// ---------------------------------------------------------------------------------------------
+// The client against each hostile answer, over the in-memory fake
+
+const unauthorized = (error: PlexError) => {
+  assert.strictEqual(error._tag === "PlexUnauthorizedError" && error.reason, "InvalidToken")
+}
+const notTooLarge = (error: PlexError) => {
+  assert.isTrue(error._tag === "PlexDecodeError" && error.reason === undefined, String(error))
+}
+const MARKUP = 256 * 1024
+
+const hostileCases: ReadonlyArray<Case> = [
+  {
+    fault: FakeFault.hugeBody({ bytes: MAX_BODY - 1024 }),
+    tag: "PlexDecodeError",
+    check: notTooLarge,
+    retryable: false
+  },
+  {
+    fault: FakeFault.hugeBody({ bytes: MAX_BODY - 1024, contentLength: false }),
+    tag: "PlexDecodeError",
+    check: notTooLarge,
+    retryable: false
+  },
+  { fault: FakeFault.hugeBody({ bytes: MAX_BODY + 1 }), tag: "PlexDecodeError", check: tooLarge, retryable: false },
+  {
+    fault: FakeFault.hugeBody({ bytes: MAX_BODY + 1, contentLength: false }),
+    tag: "PlexDecodeError",
+    check: tooLarge,
+    retryable: false
+  },
+  {
+    fault: FakeFault.hugeBody({ bytes: MAX_BODY + 1, contentLength: false, status: 503 }),
+    tag: "PlexHttpError",
+    check: httpStatus(503),
+    retryable: true
+  },
+  ...(["unclosedAttribute", "repeatedOpen", "entityRun"] as const).flatMap((pattern) =>
+    (["xml", "html"] as const).flatMap((contentType): ReadonlyArray<Case> => [
+      {
+        fault: FakeFault.hostileMarkup(pattern, { status: 401, contentType, bytes: MARKUP }),
+        tag: "PlexUnauthorizedError",
+        check: unauthorized,
+        retryable: false
+      },
+      {
+        fault: FakeFault.hostileMarkup(pattern, { status: 422, contentType, bytes: MARKUP }),
+        tag: "PlexUnauthorizedError",
+        check: unauthorized,
+        retryable: false
+      },
+      {
+        fault: FakeFault.hostileMarkup(pattern, { status: 500, contentType, bytes: MARKUP }),
+        tag: "PlexHttpError",
+        check: httpStatus(500),
+        retryable: false
+      },
+      {
+        fault: FakeFault.hostileMarkup(pattern, { status: 503, contentType, bytes: MARKUP }),
+        tag: "PlexHttpError",
+        check: httpStatus(503),
+        retryable: true
+      },
+      {
+        fault: FakeFault.hostileMarkup(pattern, { status: 200, contentType, bytes: MARKUP }),
+        tag: "PlexDecodeError",
+        retryable: false
+      }
+    ])
+  ),
+  { fault: FakeFault.deepJson("array"), tag: "PlexDecodeError", retryable: false },
+  { fault: FakeFault.deepJson("object"), tag: "PlexDecodeError", retryable: false },
+  { fault: FakeFault.deepJson("array", { status: 500 }), tag: "PlexHttpError", check: httpStatus(500), retryable: false },
+  {
+    fault: FakeFault.deepJson("object", { status: 401 }),
+    tag: "PlexUnauthorizedError",
+    check: unauthorized,
+    retryable: false
+  },
+  { fault: FakeFault.malformedJson(), tag: "PlexDecodeError", check: shape, retryable: false },
+  { fault: FakeFault.malformedJson(503), tag: "PlexHttpError", check: httpStatus(503), retryable: true },
+  { fault: FakeFault.slowDrip(), tag: "PlexTimeoutError", retryable: true, hangs: true },
+  // the in-memory client, like the lean undici one, does not inflate: the compressed bytes are not JSON
+  { fault: FakeFault.compressionBomb("gzip", 8 * 1024 * 1024), tag: "PlexDecodeError", retryable: false },
+  { fault: FakeFault.compressionBomb("deflate", 8 * 1024 * 1024), tag: "PlexDecodeError", retryable: false },
+  { fault: FakeFault.redirect(302), tag: "PlexHttpError", check: httpStatus(302), retryable: false },
+  { fault: FakeFault.redirect(307), tag: "PlexHttpError", check: httpStatus(307), retryable: false },
+  { fault: FakeFault.redirect(308), tag: "PlexHttpError", check: httpStatus(308), retryable: false }
+]
+
+describe("each hostile answer over the in-memory fake", () => {
+  for (const { check, fault, hangs, tag } of hostileCases) {
+    it.effect(`${FakeFault.describe(fault)}: ${tag}, no defect`, () =>
+      Effect.gen(function*() {
+        const fake = yield* PlexTvFake
+        yield* fake.faults({ next: [{ fault }] })
+        const fiber = yield* Effect.fork(Effect.exit(getTokenDetails))
+        if (hangs === true) {
+          yield* TestClock.adjust("1999 millis")
+          assert.isFalse(yield* isDone(fiber), "ended before its timeout")
+          yield* TestClock.adjust("1 millis")
+        }
+        // no clock moves for the others: whatever real work they await (compressing a bomb), they
+        // end without a timeout
+        const error = typedFailure(yield* Fiber.join(fiber))
+        assert.strictEqual(error._tag, tag, String(error))
+        if (hangs === true) {
+          assert.strictEqual(error._tag === "PlexTimeoutError" && Duration.toMillis(error.timeout), 2000)
+        }
+        check?.(error)
+        assert.strictEqual(yield* requestsTo("/api/v2/user"), 1)
+        assert.isAtMost((yield* fake.transportStats).streamedBytes, MAX_BODY + 64 * 1024)
+      }).pipe(Effect.provide(fakeStack({ config: { retry: { times: 0 } } }))))
+  }
+
+  it.effect("a 20% hostile mix with a seed: every call ends in a success or a PlexError", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      const faults = FakeFault.hostileMix.map((fault) =>
+        fault._tag === "CompressionBomb" ? { ...fault, inflatedBytes: 8 * 1024 * 1024 } : fault
+      )
+      yield* fake.faults({ random: { rate: 0.2, seed: 11, faults } })
+      const fiber = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 60 }), () => Effect.exit(getTokenDetails), { concurrency: 8 })
+      )
+      // advance past every timeout and retry, until every call ended (some await real work)
+      while (!(yield* isDone(fiber))) {
+        yield* TestClock.adjust("1 minute")
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      }
+      const exits = yield* Fiber.join(fiber)
+      for (const exit of exits) if (exit._tag === "Failure") typedFailure(exit)
+      assert.isAbove(Object.values((yield* fake.state).faults.injected).reduce((a, b) => a + (b ?? 0), 0), 5)
     }).pipe(Effect.provide(fakeStack())))
 })

@@ -113,12 +113,16 @@ export const calls: ReadonlyArray<Call> = [
   }
 ]
 
+/** How long (real time) to wait for work that awaits real promises: wide, for a loaded machine. */
+const SLACK = 10_000
+
 /** Waits in real time (bounded) until the fake received a request matching `path` (for calls that await WebCrypto). */
 const received = (path: string) => {
   const pattern = new RegExp(`^${path.replace(/:[a-z]+/g, "[^/]+")}$`)
   return Effect.gen(function*() {
     const fake = yield* PlexTvFake
-    for (let i = 0; i < 1000; i++) {
+    const until = Date.now() + SLACK
+    while (Date.now() < until) {
       const log = yield* fake.requests
       if (log.some((entry) => pattern.test(entry.path))) return
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
@@ -136,10 +140,11 @@ const stalls: ReadonlyArray<readonly [string, (path: string) => FakeFaultPlan]> 
   ["while a body trickles in forever", (path) => ({ next: [{ fault: FakeFault.endlessBody }], paths: [path] })]
 ]
 
-/** Polls (in real time, bounded) until `condition` holds. */
+/** Polls (in real time, bounded widely for a loaded machine) until `condition` holds. */
 const eventually = (condition: Effect.Effect<boolean>, message: string) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 500; i++) {
+    const until = Date.now() + SLACK
+    while (Date.now() < until) {
       if (yield* condition) return
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
     }

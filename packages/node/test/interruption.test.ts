@@ -125,6 +125,9 @@ const stalls: ReadonlyArray<readonly [string, (path: string) => FakeFaultPlan]> 
 
 const pathPattern = (path: string) => new RegExp(`^${path.replace(/:[a-z]+/g, "[^/]+")}$`)
 
+/** How long (real time) to wait for what follows an interruption: wide, for a loaded machine. */
+const SLACK = 10_000
+
 /** Live timers of this process (Node's own count), to see that none is left behind. */
 const timers = Effect.sync(() => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length)
 
@@ -143,7 +146,7 @@ describe("interrupting a call over HTTP aborts its request and leaves nothing be
           const sent = Effect.map(fake.requests, (log) => log.some((entry) => pattern.test(entry.path)))
 
           const fiber = yield* Effect.fork(Effect.supervised(client.run(call.run(setup)), supervisor))
-          yield* eventually(sent, "the request never reached the server")
+          yield* eventually(sent, "the request never reached the server", SLACK)
           yield* Effect.sleep("60 millis")
           assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)), "the call should still be waiting")
 
@@ -151,12 +154,12 @@ describe("interrupting a call over HTTP aborts its request and leaves nothing be
 
           assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
           const aborted = Effect.map(server.transportStats, (stats) => stats.aborted === 1)
-          yield* eventually(aborted, "the server saw no abort")
-          yield* eventually(Effect.map(supervisor.value, (fibers) => fibers.length === 0), "a fiber was left behind")
-          yield* eventually(Effect.map(timers, (n) => n <= timersBefore), "a timer was left behind")
+          yield* eventually(aborted, "the server saw no abort", SLACK)
+          yield* eventually(Effect.map(supervisor.value, (fibers) => fibers.length === 0), "a fiber was left behind", SLACK)
+          yield* eventually(Effect.map(timers, (n) => n <= timersBefore), "a timer was left behind", SLACK)
           // closing the client waits for its requests: one it failed to abort would hang here
           yield* client.close
-          yield* eventually(Effect.map(server.openConnections, (n) => n === 0), "a socket outlived the client")
+          yield* eventually(Effect.map(server.openConnections, (n) => n === 0), "a socket outlived the client", SLACK)
         }).pipe(Effect.scoped))
     }
   }

@@ -37,10 +37,15 @@ Faults (see FakeFaultPlan):
   --latency MS        added before every answer
   --fault SPEC        spoils the next request(s), in the order given; SPEC is one of
                       500 502 503 504 429 429:SECONDS 429:HTTP-DATE html[:STATUS] xml truncated-json reset
-                      reset-mid-body endless silence huge[:BYTES] huge-no-length[:BYTES] delay:MS,
+                      reset-mid-body endless silence huge[:BYTES[:STATUS]] huge-no-length[:BYTES[:STATUS]]
+                      delay:MS, and hostile bodies:
+                      markup:unclosed-attribute|repeated-open|entity-run[:STATUS[:xml|html[:BYTES]]]
+                      deep-json:array|object[:STATUS[:DEPTH]] malformed-json[:STATUS] drip[:MS]
+                      gzip-bomb[:BYTES] deflate-bomb[:BYTES] redirect[:STATUS[:http://127.0.0.1:PORT/PATH]],
                       with *N for N requests (e.g. 503*3)
   --fault-rate RATE   then spoils that share (0 to 1) of requests at random, seeded by --fault-seed,
-                      drawn from --fault-mix (default: every kind of fault)
+                      drawn from --fault-mix: SPEC,... or "hostile" (every fault and hostile body)
+                      (default: every kind of fault, no hostile body)
   --fault-path PATH   only requests to these routes (such as /api/v2/users/signin or /api/v2/pins/:id)`)
   process.exit(0)
 }
@@ -76,7 +81,9 @@ const faults: FakeFaultPlan = {
   random: faultRate === undefined ? undefined : {
     rate: faultRate,
     seed: faultSeed,
-    faults: values["fault-mix"]?.split(",").map((spec) => step(spec).fault)
+    faults: values["fault-mix"] === "hostile"
+      ? FakeFault.hostileMix
+      : values["fault-mix"]?.split(",").map((spec) => step(spec).fault)
   },
   paths: values["fault-path"]
 }
