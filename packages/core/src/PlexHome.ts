@@ -2,7 +2,6 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -10,13 +9,15 @@ import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { makePlexHttp, withToken } from "./internal/client.js"
-import { bodyDecoder, type Decoder, issuePaths } from "./internal/response.js"
+import { bodyDecoder, issuePaths } from "./internal/response.js"
+import { decodeUser } from "./internal/userBody.js"
+import { PlexClient } from "./PlexClient.js"
 import type { PlexConfig } from "./PlexConfig.js"
+import { type PlexBodyDecoder, PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexAuth.js"
-import { PlexDecodeError, type PlexHomePinRequiredError, PlexInvalidInputError } from "./PlexError.js"
+import { PlexDecodeError, PlexHomePinRequiredError, PlexInvalidInputError } from "./PlexError.js"
 import { PlexHomeUser } from "./PlexHomeUser.js"
-import { PlexUser } from "./PlexUser.js"
+import type { PlexUser } from "./PlexUser.js"
 
 /**
  * What a `PlexHome` call can fail with: the usual failures, and `PlexHomePinRequiredError` when a
@@ -101,7 +102,7 @@ const decodeHome = Schema.decodeUnknownEither(Schema.Struct({ users: Schema.Arra
 const readJson = bodyDecoder(Schema.Unknown)
 
 /** The object form `{ id, name, …, users: [...] }` or a bare array (both seen; plex-tv-api.md §2.7). */
-const decodeUsers: Decoder<ReadonlyArray<PlexHomeUser>> = (response, limit) =>
+const decodeUsers: PlexBodyDecoder<ReadonlyArray<PlexHomeUser>> = (response, limit) =>
   Effect.flatMap(readJson(response, limit), (body) => {
     const result = Array.isArray(body) ? decodeArray(body) : Either.map(decodeHome(body), (home) => home.users)
     return Either.isRight(result)
@@ -141,37 +142,49 @@ const checkHomePin = (
     : refuse("pin", "must be digits")
 }
 
-const make: Effect.Effect<PlexHomeService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
-  const http = yield* makePlexHttp
-  const decodeUser = bodyDecoder(PlexUser)
+const usersEndpoint = PlexEndpoint.make({
+  name: "PlexHome.users",
+  method: "GET",
+  path: "/api/v2/home/users",
+  idempotent: true,
+  decode: decodeUsers
+})
 
-  const users = Effect.fn("PlexHome.users")(function*(token: Redacted.Redacted<string>) {
-    yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/home/users")
-    const request = HttpClientRequest.get("/api/v2/home/users").pipe(withToken(token))
-    return yield* http.execute(request, { call: "token", decode: decodeUsers, idempotent: true })
-  })
+/** A switch needs the Home PIN of a protected user: without it (or with a wrong one), 403 / 1041. */
+const switchEndpoint = PlexEndpoint.make({
+  name: "PlexHome.switchTo",
+  method: "POST",
+  path: "/api/v2/home/users/{uuid}/switch",
+  idempotent: false,
+  decode: decodeUser,
+  rules: [(failure) =>
+    failure.status === 403 && failure.errors.some((error) => error.code === 1041)
+      ? new PlexHomePinRequiredError({ status: failure.status, errors: failure.errors })
+      : undefined
+  ]
+})
 
-  const switchTo = Effect.fn("PlexHome.switchTo")(
-    function*(
-      token: Redacted.Redacted<string>,
-      user: PlexHomeUser | { readonly uuid: string },
-      options?: PlexHomeSwitchOptions
-    ) {
+const make: Effect.Effect<PlexHomeService, never, PlexClient> = Effect.map(PlexClient, (client) => {
+  const users = (token: Redacted.Redacted<string>) => client.execute(usersEndpoint, { token })
+
+  const switchTo = (
+    token: Redacted.Redacted<string>,
+    user: PlexHomeUser | { readonly uuid: string },
+    options?: PlexHomeSwitchOptions
+  ) =>
+    Effect.gen(function*() {
       const uuid = yield* checkUuid(user)
       const pin = yield* checkHomePin(Predicate.isObject(options) ? options.pin : undefined)
-      yield* Effect.annotateCurrentSpan({
-        "plex.endpoint": "POST /api/v2/home/users/{uuid}/switch",
-        "plex.home.pin": pin === undefined ? "none" : "provided"
+      // the PIN goes in the query, as plex.tv requires; the executor makes no platform span that
+      // would record the URL, and the PIN is redacted from anything kept of the answer
+      return yield* client.execute(switchEndpoint, {
+        path: { uuid },
+        token,
+        urlParams: { pin: pin === undefined ? undefined : Redacted.value(pin) },
+        secrets: pin === undefined ? undefined : [pin],
+        attributes: { "plex.home.pin": pin === undefined ? "none" : "provided" }
       })
-      const path = `/api/v2/home/users/${encodeURIComponent(uuid)}/switch`
-      const base = HttpClientRequest.post(path).pipe(withToken(token))
-      const request = pin === undefined ? base : HttpClientRequest.setUrlParam(base, "pin", Redacted.value(pin))
-      const call = http.execute(request, { call: "home", decode: decodeUser, idempotent: false })
-      // the platform HTTP client's span records `url.full` and `url.query` unredacted: with the PIN
-      // in the query, the request runs without tracing (no child spans at all, not even a user's)
-      return yield* pin === undefined ? call : Effect.withTracerEnabled(call, false)
-    }
-  )
+    })
 
   return { users, switchTo }
 })
@@ -187,7 +200,6 @@ const make: Effect.Effect<PlexHomeService, never, HttpClient.HttpClient | PlexCo
  * import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
  * import * as Effect from "effect/Effect"
  * import * as Layer from "effect/Layer"
-import * as Predicate from "effect/Predicate"
  * import * as Redacted from "effect/Redacted"
  *
  * const HomeLive = PlexHome.layer.pipe(
@@ -208,19 +220,25 @@ import * as Predicate from "effect/Predicate"
  */
 export class PlexHome extends Context.Tag("@effect-plex/core/PlexHome")<PlexHome, PlexHomeService>() {
   /**
-   * Builds the service once from the `HttpClient` and `PlexConfig` in context.
+   * Builds the service from the {@link PlexClient} in context.
    *
    * @since 0.1.0
    */
   static readonly make = make
 
   /**
-   * The service as a layer.
+   * The service over a {@link PlexClient} you provide.
+   *
+   * @since 0.2.0
+   */
+  static readonly layerWithoutDependencies: Layer.Layer<PlexHome, never, PlexClient> = Layer.effect(PlexHome, make)
+
+  /**
+   * The service as a layer, with its {@link PlexClient} built from the `HttpClient` and `PlexConfig`
+   * in context (services built in the same layer share that client).
    *
    * @since 0.1.0
    */
-  static readonly layer: Layer.Layer<PlexHome, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
-    PlexHome,
-    make
-  )
+  static readonly layer: Layer.Layer<PlexHome, never, HttpClient.HttpClient | PlexConfig> = PlexHome
+    .layerWithoutDependencies.pipe(Layer.provide(PlexClient.layer))
 }

@@ -2,16 +2,15 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { makePlexHttp, withToken } from "./internal/client.js"
-import { bodyDecoder } from "./internal/response.js"
+import { PlexClient } from "./PlexClient.js"
 import type { PlexConfig } from "./PlexConfig.js"
+import { PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexAuth.js"
 import { PlexInvalidInputError } from "./PlexError.js"
 import { type PlexConnection, PlexResource } from "./PlexResource.js"
@@ -147,26 +146,28 @@ const checkListOptions = (options: unknown): Effect.Effect<void, PlexInvalidInpu
   return Effect.void
 }
 
-const make: Effect.Effect<PlexResourcesService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
-  const http = yield* makePlexHttp
-  const decodeResources = bodyDecoder(Schema.Array(PlexResource))
+const listEndpoint = PlexEndpoint.make({
+  name: "PlexResources.list",
+  method: "GET",
+  path: "/api/v2/resources",
+  host: "clients",
+  idempotent: true,
+  success: Schema.Array(PlexResource)
+})
 
-  const list = Effect.fn("PlexResources.list")(
-    function*(token: Redacted.Redacted<string>, options?: PlexResourcesListOptions) {
-      yield* checkListOptions(options)
-      yield* Effect.annotateCurrentSpan("plex.endpoint", "GET /api/v2/resources")
-      const request = HttpClientRequest.get("/api/v2/resources").pipe(
-        HttpClientRequest.setUrlParams({
+const make: Effect.Effect<PlexResourcesService, never, PlexClient> = Effect.map(PlexClient, (client) => {
+  const list = (token: Redacted.Redacted<string>, options?: PlexResourcesListOptions) =>
+    Effect.zipRight(
+      checkListOptions(options),
+      client.execute(listEndpoint, {
+        token,
+        urlParams: {
           includeHttps: flag(options?.includeHttps),
           includeRelay: flag(options?.includeRelay),
           includeIPv6: flag(options?.includeIPv6)
-        }),
-        withToken(token)
-      )
-      return yield* http.execute(request, { call: "token", decode: decodeResources, idempotent: true, host: "clients" })
-    }
-  )
-
+        }
+      })
+    )
   return { list }
 })
 
@@ -213,14 +214,23 @@ export class PlexResources extends Context.Tag("@effect-plex/core/PlexResources"
   static readonly make = make
 
   /**
-   * The service as a layer.
+   * The service over a {@link PlexClient} you provide.
    *
-   * @since 0.1.0
+   * @since 0.2.0
    */
-  static readonly layer: Layer.Layer<PlexResources, never, HttpClient.HttpClient | PlexConfig> = Layer.effect(
+  static readonly layerWithoutDependencies: Layer.Layer<PlexResources, never, PlexClient> = Layer.effect(
     PlexResources,
     make
   )
+
+  /**
+   * The service as a layer, with its {@link PlexClient} built from the `HttpClient` and `PlexConfig`
+   * in context (services built in the same layer share that client).
+   *
+   * @since 0.1.0
+   */
+  static readonly layer: Layer.Layer<PlexResources, never, HttpClient.HttpClient | PlexConfig> = PlexResources
+    .layerWithoutDependencies.pipe(Layer.provide(PlexClient.layer))
 
   /**
    * The connection to reach a resource at, the way mature Plex clients choose it (pure, no I/O):

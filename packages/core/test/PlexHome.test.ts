@@ -22,8 +22,8 @@ const CLIENT = "home-test-client"
 const OWNER_TOKEN = "FAKEtokenOwner000001"
 const MANAGED_TOKEN = "FAKEtokenManaged0002"
 const MANAGED_PIN = "2580"
-const PIN_SENTINEL = "PIN-SENTINEL-4711"
-const WRONG_PIN_SENTINEL = "WRONG-PIN-SENTINEL-0815"
+const PIN_SENTINEL = "47110938255"
+const WRONG_PIN_SENTINEL = "08156620977"
 
 /** A protected member whose PIN is a sentinel, and an unprotected one. */
 const sentinelKid = FakeAccount.make({

@@ -5,7 +5,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { PlexAuth, PlexConfig, PlexHome, PlexJwtAuth, PlexPinAuth, PlexResources } from "@effect-plex/core"
+import { PlexAuth, PlexClient, PlexConfig, PlexHome, PlexJwtAuth, PlexPinAuth, PlexResources } from "@effect-plex/core"
 import { ClientIdentifier } from "./ClientIdentifier.js"
 import * as UndiciClient from "./internal/undiciClient.js"
 
@@ -37,20 +37,20 @@ const layerPlatformHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.unwrap
 )
 
 /**
- * The services, each built fresh: were they shared by reference, a user's own
- * `PlexAuth.layer.pipe(Layer.provide(myConfig))` next to `PlexNode.layer` would be memoised to
- * this one and silently ignore `myConfig`.
+ * Every service over one `PlexClient` (one rate-limit gate for all of them). The client layer is
+ * this module's own value, not `PlexClient.layer`: a user's `PlexAuth.layer.pipe(Layer.provide(myConfig))`
+ * next to `PlexNode.layer` builds its own client with `myConfig` instead of being memoised to this one.
  */
 const services = Layer.mergeAll(
-  Layer.fresh(PlexAuth.layer),
-  Layer.fresh(PlexPinAuth.layer),
-  Layer.fresh(PlexJwtAuth.layer),
-  Layer.fresh(PlexResources.layer),
-  Layer.fresh(PlexHome.layer)
-)
+  PlexAuth.layerWithoutDependencies,
+  PlexPinAuth.layerWithoutDependencies,
+  PlexJwtAuth.layerWithoutDependencies,
+  PlexResources.layerWithoutDependencies,
+  PlexHome.layerWithoutDependencies
+).pipe(Layer.provideMerge(Layer.effect(PlexClient, PlexClient.make)))
 
 const layer: Layer.Layer<
-  PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | PlexConfig | HttpClient.HttpClient,
+  PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | PlexClient | PlexConfig | HttpClient.HttpClient,
   ConfigError.ConfigError
 > = services.pipe(
   Layer.provideMerge(layerConfig),
@@ -61,9 +61,10 @@ const layer: Layer.Layer<
  * The Node runtime of the plex.tv services.
  *
  * - `layer`: every plex.tv service (`PlexAuth`, `PlexPinAuth`, `PlexJwtAuth`, `PlexResources`,
- *   `PlexHome`) over undici (keep-alive), configured from the environment (`PLEX_BASE_URL`,
- *   `PLEX_TIMEOUT`, `PLEX_PRODUCT`, …) with a stable client identifier. It also provides the
- *   `PlexConfig` and the `HttpClient` it uses.
+ *   `PlexHome`) over one `PlexClient` over undici (keep-alive), configured from the environment
+ *   (`PLEX_BASE_URL`, `PLEX_TIMEOUT`, `PLEX_PRODUCT`, …) with a stable client identifier. It also
+ *   provides the `PlexClient` (for endpoints the library does not wrap), the `PlexConfig` and the
+ *   `HttpClient` it uses.
  * - `layerConfig`: `PlexConfig.layerConfig`, but the client identifier falls back to the one kept
  *   in the user's config directory (see `ClientIdentifier`).
  * - `layerHttpClient`: a lean `HttpClient` over undici (keep-alive; interrupting a call aborts its

@@ -27,8 +27,8 @@ import { PlexTvServer } from "@effect-plex/node/testing"
 import { assertNoSecrets, CLIENT_ID, tokens } from "./support.js"
 import { spanText, withRecordedSpans } from "../../../test-support/spans.js"
 
-const PIN_SENTINEL = "PIN-SENTINEL-4711"
-const WRONG_PIN_SENTINEL = "WRONG-PIN-SENTINEL-0815"
+const PIN_SENTINEL = "47110938255"
+const WRONG_PIN_SENTINEL = "08156620977"
 const MANAGED_PIN = "2580"
 const SHARED_TOKEN = "FAKEtokenSharedSrv01"
 

@@ -29,7 +29,7 @@ import { discard, readErrorBody } from "./body.js"
 import { parseErrors } from "./errorBody.js"
 import { type Gate, makeGate } from "./gate.js"
 import { clientHeaders } from "./headers.js"
-import { retryPolicy } from "./request.js"
+import { retryPolicy } from "./retry.js"
 import { redact, type Secrets, secretsOf, spellingsOf } from "./secrets.js"
 import { type CommonStatusError, commonError, isRedirect, rateLimitError, redirectError } from "./statusErrors.js"
 
@@ -254,7 +254,8 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     request: HttpClientRequest.HttpClientRequest,
     millis: number,
     onTimeout: PlexTimeoutError,
-    handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
+    handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>,
+    secretInUrl: boolean
   ): Effect.Effect<A, E | PlexTransportError | PlexTimeoutError> => {
     if (timed !== undefined) {
       return Effect.suspend(() => {
@@ -268,7 +269,10 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         )
       })
     }
-    return generic.execute(request).pipe(
+    // a client whose own span is on records the URL (`url.full`, `url.query`) unredacted: a request
+    // with a secret in its query runs with the tracer off below this point
+    const sent = secretInUrl ? Effect.withTracerEnabled(generic.execute(request), false) : generic.execute(request)
+    return sent.pipe(
       Effect.catchAll((error) => Effect.fail(transportError(error))),
       Effect.flatMap(handle),
       Effect.timeoutFail({ duration: Duration.millis(millis), onTimeout: () => onTimeout })
@@ -293,6 +297,8 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         urlParams.push([name, value])
       }
     }
+    const secretInUrl = urlParams !== undefined && input?.secrets !== undefined &&
+      input.secrets.some((secret) => urlParams!.some(([, value]) => value === Redacted.value(secret)))
     const baseUrl = baseUrls[endpoint.host]
     const request = HttpClientRequest.make(endpoint.method)(baseUrl + path, {
       headers: token === undefined ? identity : { ...identity, "x-plex-token": token },
@@ -319,7 +325,7 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         const left = deadlineAt - now
         if (left <= 0) return Effect.fail(deadlineTimeout)
         const within = left < timeout ? left : timeout
-        const send = attempt(request, within, left < timeout ? deadlineTimeout : attemptTimeout, handle)
+        const send = attempt(request, within, left < timeout ? deadlineTimeout : attemptTimeout, handle, secretInUrl)
         const passed = gate.isOpen(baseUrl, signIn, now) ? send : Effect.zipRight(gate.pass(baseUrl, signIn, deadlineAt), send)
         return Effect.tapError(passed, (error) => gate.observe(baseUrl, error as PlexError))
       })

@@ -1,4 +1,3 @@
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -6,7 +5,7 @@ import * as Option from "effect/Option"
 import { type PlexError, PlexRateLimitError } from "../PlexError.js"
 
 /**
- * One rate-limit gate per HTTP client, with a separate state per plex.tv host: when a host answers
+ * The rate-limit gate of a `PlexClient`, with a separate state per plex.tv host: when a host answers
  * 429, every call to that host waits out the cool-down instead of each fiber hammering it on its
  * own, and calls to the other host go on. After the cool-down the waiters are let through at a
  * bounded rate, one every `1 / reopenRate` seconds, never all at once; calls that arrive while
@@ -115,16 +114,4 @@ export const makeGate = (options: GateOptions): Gate => {
       return Effect.void
     }
   }
-}
-
-const gates = new WeakMap<HttpClient.HttpClient, Gate>()
-
-/** The gate of an HTTP client: services built on the same client share it. */
-export const gateFor = (client: HttpClient.HttpClient, options: GateOptions): Gate => {
-  let gate = gates.get(client)
-  if (gate === undefined) {
-    gate = makeGate(options)
-    gates.set(client, gate)
-  }
-  return gate
 }
