@@ -3,14 +3,15 @@
  */
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { randomUUID } from "node:crypto"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { KeyStore, type KeyStoreService, PlexDeviceKey, PlexKeyStoreError } from "@effect-plex/core"
 import { ClientIdentifier } from "./ClientIdentifier.js"
+import * as SecureFile from "./internal/secureFile.js"
 
 const FILE_NAME = "device-key.json"
 
@@ -19,51 +20,54 @@ const codeOf = (error: unknown): string => {
   return typeof code === "string" ? code : "unknown error"
 }
 
-const decodeKey = Schema.decodeUnknownOption(Schema.parseJson(PlexDeviceKey))
+// decodeUnknownEither's ParseError quotes the input (the private key): only its absence is used
+const decodeKey = Schema.decodeUnknownEither(Schema.parseJson(PlexDeviceKey))
 const encodeKey = Schema.encodeSync(Schema.parseJson(PlexDeviceKey))
 
-const make = (file: string): KeyStoreService => ({
-  load: Effect.tryPromise({
-    try: () => Fs.readFile(file, "utf8").then((text) => Option.some(text), (error) => {
-      if (codeOf(error) === "ENOENT") return Option.none<string>()
-      throw error
-    }),
-    catch: (error) => new PlexKeyStoreError({ operation: "load", reason: `${codeOf(error)} reading ${file}` })
-  }).pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed(Option.none<PlexDeviceKey>()),
-      onSome: (text) =>
-        Option.match(decodeKey(text), {
-          onNone: () =>
-            Effect.fail(new PlexKeyStoreError({ operation: "load", reason: `${file} does not hold a device key` })),
-          onSome: (key) => Effect.succeed(Option.some(key))
-        })
-    }))
-  ),
-  save: (key) =>
-    Effect.tryPromise({
-      try: async () => {
-        await Fs.mkdir(Path.dirname(file), { recursive: true, mode: 0o700 })
-        const temp = `${file}.${process.pid}.${randomUUID()}.tmp` // unique: concurrent saves never share one
-        try {
-          await Fs.writeFile(temp, encodeKey(key), { mode: 0o600 })
-          await Fs.rename(temp, file) // atomic: readers see the old key or the new one, never half
-        } finally {
-          await Fs.rm(temp, { force: true })
-        }
-      },
-      catch: (error) => new PlexKeyStoreError({ operation: "save", reason: `${codeOf(error)} writing ${file}` })
-    }),
-  clear: Effect.tryPromise({
-    try: () => Fs.rm(file, { force: true }),
-    catch: (error) => new PlexKeyStoreError({ operation: "clear", reason: `${codeOf(error)} removing ${file}` })
-  })
-})
+const make = (file: string): KeyStoreService => {
+  const refuse = (reason: string) => new PlexKeyStoreError({ operation: "load", reason })
+  return {
+    load: SecureFile.read(file, { secret: true }).pipe(
+      Effect.mapError((error) => refuse(error.message)),
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.succeed(Option.none<PlexDeviceKey>()),
+        onSome: (text) =>
+          Either.match(decodeKey(text), {
+            onLeft: () => Effect.fail(refuse(`${file} does not hold a device key: remove it, or restore a backup`)),
+            onRight: (key) =>
+              PlexDeviceKey.validate(key).pipe(
+                Effect.mapBoth({
+                  onFailure: (error) =>
+                    refuse(
+                      `${file} does not hold a usable device key (${error.message}): remove it, or restore a backup`
+                    ),
+                  onSuccess: Option.some
+                })
+              )
+          })
+      }))
+    ),
+    save: (key) =>
+      SecureFile.replace(file, encodeKey(key), { createDirectory: true, strictTarget: false }).pipe(
+        Effect.mapError((error) => new PlexKeyStoreError({ operation: "save", reason: error.message }))
+      ),
+    clear: Effect.tryPromise({
+      try: () => Fs.rm(file, { force: true }),
+      catch: (error) => new PlexKeyStoreError({ operation: "clear", reason: `${codeOf(error)} removing ${file}` })
+    })
+  }
+}
 
 /**
  * A `KeyStore` that keeps the device key in a JSON file (mode 0600, written atomically), by
  * default `$XDG_CONFIG_HOME/effect-plex/device-key.json` (or `~/.config/effect-plex/…`), so the
  * device stays the same device to plex.tv across restarts.
+ *
+ * The file is checked, not trusted, when loaded (since 0.2.0): a symbolic link, anything but a
+ * regular file, a file that group or others can read or that belongs to another user (as ssh checks
+ * private keys), a file over 64 KiB, or one that does not hold a valid Ed25519 key pair is a
+ * `PlexKeyStoreError` naming the file and the fix (such as `chmod 600 <file>`). Saving writes a
+ * temporary file of random name, created exclusively with mode 0600, and renames it over the file.
  *
  * @since 0.1.0
  * @category layers

@@ -6,6 +6,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -80,6 +81,33 @@ describe("ClientIdentifier.get", () => {
       assert.strictEqual(Fs.readFileSync(fileIn(xdg), "utf8").trim(), stored)
     }))
 
+  /** Fails with a ConfigError naming the file and the fix, leaving the file as it was and writing nothing. */
+  const refused = (xdg: string, expected: RegExp) =>
+    Effect.gen(function*() {
+      const file = fileIn(xdg)
+      const dir = Path.dirname(file)
+      const before = Fs.readdirSync(dir)
+      const lstat = Fs.lstatSync(file)
+      for (let run = 0; run < 2; run++) { // the same answer every run, never a new identifier
+        const error = yield* Effect.flip(getWith({ XDG_CONFIG_HOME: xdg }))
+        assert.isTrue(ConfigError.isConfigError(error) && ConfigError.isInvalidData(error))
+        assert.include(error.message, file)
+        assert.match(error.message, expected)
+        assert.include(error.message, "set PLEX_CLIENT_IDENTIFIER")
+      }
+      assert.deepStrictEqual(Fs.readdirSync(dir), before) // no temporary file left, nothing added
+      const after = Fs.lstatSync(file)
+      assert.strictEqual(after.ino, lstat.ino)
+      assert.strictEqual(after.mtimeMs, lstat.mtimeMs)
+      assert.strictEqual(after.size, lstat.size)
+    })
+
+  const planted = () => {
+    const xdg = tempDir()
+    Fs.mkdirSync(Path.dirname(fileIn(xdg)), { recursive: true, mode: 0o700 })
+    return xdg
+  }
+
   for (
     const [name, content] of [
       ["empty", ""],
@@ -90,19 +118,72 @@ describe("ClientIdentifier.get", () => {
       ["too long", "x".repeat(201)]
     ] as const
   ) {
-    it.effect(`a corrupt file (${name}) is replaced with a new UUID, mode 0600`, () =>
+    it.effect(`a corrupt file (${name}) is refused, not replaced with a new identifier`, () =>
       Effect.gen(function*() {
-        const xdg = tempDir()
-        const file = fileIn(xdg)
-        Fs.mkdirSync(Path.dirname(file), { recursive: true })
-        Fs.writeFileSync(file, content, { mode: 0o644 })
-        const id = yield* getWith({ XDG_CONFIG_HOME: xdg })
-        assert.match(id, UUID)
-        assert.strictEqual(Fs.readFileSync(file, "utf8"), `${id}\n`)
-        assert.strictEqual(mode(file), 0o600)
-        assert.strictEqual(yield* getWith({ XDG_CONFIG_HOME: xdg }), id)
+        const xdg = planted()
+        Fs.writeFileSync(fileIn(xdg), content, { mode: 0o600 })
+        yield* refused(xdg, /does not hold a client identifier/)
+        assert.strictEqual(Fs.readFileSync(fileIn(xdg), "utf8"), content)
       }))
   }
+
+  it.effect("a dangling symbolic link is refused, and nothing is written through it", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      const target = Path.join(tempDir(), "missing-target")
+      Fs.symlinkSync(target, fileIn(xdg))
+      yield* refused(xdg, /symbolic link \(to a missing file\)/)
+      assert.strictEqual(Fs.readlinkSync(fileIn(xdg)), target)
+      assert.isFalse(Fs.existsSync(target))
+    }))
+
+  it.effect("a symbolic link to an identifier is refused too: a link is never followed", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      const target = Path.join(tempDir(), "elsewhere")
+      Fs.writeFileSync(target, "kept-elsewhere\n")
+      Fs.symlinkSync(target, fileIn(xdg))
+      yield* refused(xdg, /symbolic link \(to an existing file\)/)
+      assert.strictEqual(Fs.readFileSync(target, "utf8"), "kept-elsewhere\n")
+    }))
+
+  it.effect("a file that cannot be read (a directory in its place) is refused with the path and the fix", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      Fs.mkdirSync(fileIn(xdg))
+      yield* refused(xdg, /is a directory, not a regular file/)
+    }))
+
+  it.live("a named pipe is refused at once, without waiting for a writer", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      ChildProcess.execFileSync("mkfifo", [fileIn(xdg)])
+      yield* refused(xdg, /is a named pipe, not a regular file/)
+    }).pipe(Effect.timeout("20 seconds"), Effect.orDie))
+
+  it.effect("a file over 64 KiB is refused by its size", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      // a valid identifier padded with blank lines: accepted by a reader that reads everything
+      Fs.writeFileSync(fileIn(xdg), "kept-id\n" + "\n".repeat(64 * 1024))
+      yield* refused(xdg, /is 65544 bytes, more than the 64 KiB/)
+    }))
+
+  it.effect("a huge (sparse) file is refused from its size, without being read", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      Fs.writeFileSync(fileIn(xdg), "kept-id\n")
+      Fs.truncateSync(fileIn(xdg), 8 * 1024 ** 3) // 8 GiB, no disk used
+      yield* refused(xdg, /is 8589934592 bytes/)
+    }))
+
+  it.effect("an identifier file of mode 0644 is still used: an identifier is not a secret", () =>
+    Effect.gen(function*() {
+      const xdg = planted()
+      Fs.writeFileSync(fileIn(xdg), "readable-id\n", { mode: 0o644 })
+      Fs.chmodSync(fileIn(xdg), 0o644)
+      assert.strictEqual(yield* getWith({ XDG_CONFIG_HOME: xdg }), "readable-id")
+    }))
 
   it.effect("concurrent first calls all get the same identifier", () =>
     Effect.gen(function*() {

@@ -5,7 +5,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
 import { PlexTvServer } from "@effect-plex/node/testing"
-import { spawnNode } from "./support.js"
+import { closedPort, repoRoot, spawnNode } from "./support.js"
 
 const script = "packages/node/src/bin/plex-auth.ts"
 const accounts = [FakeAccount.owner, FakeAccount.twoFactor]
@@ -20,6 +20,7 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
         XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")),
         PLEX_BASE_URL: server.baseUrl,
         PLEX_PRODUCT: "plex-auth test",
+        PLEX_TIMEOUT: "20 seconds",
         ...env
       })
       const { code } = await child.exited
@@ -31,7 +32,31 @@ const assertNoSecret = (text: string) => {
   for (const secret of secrets) assert.notInclude(text, secret)
 }
 
-describe("plex-auth", () => {
+interface Result {
+  readonly code: number | null
+  readonly out: string
+  readonly err: string
+}
+
+/** A failure as documented: the exit code, exactly one line on stderr, no stack trace, no secret. */
+const assertFailure = (result: Result, code: number, pattern: RegExp) => {
+  const context = JSON.stringify(result)
+  assert.strictEqual(result.code, code, context)
+  assert.match(result.err, /^plex-auth: [^\n]+\n$/, context)
+  assert.match(result.err, pattern, context)
+  assert.notMatch(result.err + result.out, /\n\s+at /, context)
+  assert.notMatch(result.err, /[\u0000-\u0009\u000b-\u001f\u007f]/, context)
+  assertNoSecret(result.out + result.err)
+}
+
+/** The requests the fake has seen to `path`. */
+const requestsTo = (path: string) =>
+  Effect.flatMap(PlexTvFake, (fake) => fake.requests).pipe(
+    Effect.map((log) => log.filter((entry) => entry.path === path).length)
+  )
+
+// each run starts node and loads the workspace from source: seconds each on a loaded 2-core machine
+describe("plex-auth", { timeout: 240_000 }, () => {
   it.live("signin prints the account, never the token, and --save writes it to a 0600 file", () =>
     Effect.gen(function*() {
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")), "token")
@@ -48,21 +73,104 @@ describe("plex-auth", () => {
       assert.match(whoami.out, /^fake-owner </)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("a wrong password or a missing verification code is a typed message and exit code 1", () =>
+  it.live("a wrong password exits 3; a missing, malformed or wrong verification code exits 4", () =>
     Effect.gen(function*() {
-      const wrong = yield* run(["signin"], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "nope" })
-      assert.strictEqual(wrong.code, 1)
-      assert.match(wrong.err, /PlexUnauthorizedError: .*InvalidCredentials/)
-      const twoFactor = yield* run(["signin"], { PLEX_LOGIN: "fake-2fa", PLEX_PASSWORD: "twofactor-password" })
-      assert.strictEqual(twoFactor.code, 1)
-      assert.match(twoFactor.err, /VerificationRequired/)
-      const withCode = yield* run(["signin"], {
-        PLEX_LOGIN: "fake-2fa",
-        PLEX_PASSWORD: "twofactor-password",
-        PLEX_VERIFICATION_CODE: "123456"
-      })
+      const twoFactor = { PLEX_LOGIN: "fake-2fa", PLEX_PASSWORD: "twofactor-password" }
+      const [wrong, missing, wrongCode, malformed, withCode] = yield* Effect.all([
+        run(["signin"], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "nope" }),
+        run(["signin"], twoFactor),
+        run(["signin"], { ...twoFactor, PLEX_VERIFICATION_CODE: "000000" }),
+        run(["signin"], { ...twoFactor, PLEX_VERIFICATION_CODE: "12ab" }),
+        run(["signin"], { ...twoFactor, PLEX_VERIFICATION_CODE: "123456" })
+      ], { concurrency: 2 })
+      assertFailure(wrong, 3, /PlexUnauthorizedError: .*InvalidCredentials.*check PLEX_LOGIN and PLEX_PASSWORD/)
+      assertFailure(missing, 4, /VerificationRequired.*set PLEX_VERIFICATION_CODE/)
+      assertFailure(wrongCode, 4, /InvalidVerificationCode/)
+      assertFailure(malformed, 4, /PLEX_VERIFICATION_CODE must be the 6 digits.*nothing was sent/)
       assert.strictEqual(withCode.code, 0, withCode.err)
-      for (const result of [wrong, twoFactor, withCode]) assertNoSecret(result.out + result.err)
+      assertNoSecret(withCode.out + withCode.err)
+      // the malformed code never reached plex.tv: 4 sign-ins, not 5
+      assert.strictEqual(yield* requestsTo("/api/v2/users/signin"), 4)
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
+
+  it.live("a missing or empty variable is named (never <redacted>), exits 2, and nothing is sent", () =>
+    Effect.gen(function*() {
+      const results = yield* Effect.all([
+        run(["signin"], { PLEX_LOGIN: "fake-owner" }),
+        run(["signin"], { PLEX_LOGIN: "", PLEX_PASSWORD: "owner-password" }),
+        run(["signin"], { PLEX_LOGIN: "   ", PLEX_PASSWORD: "owner-password" }),
+        run(["signout"], { PLEX_TOKEN: "" })
+      ], { concurrency: 2 })
+      const expected = [
+        /PLEX_PASSWORD is not set/,
+        /PLEX_LOGIN is not set \(or empty\)/,
+        /PLEX_LOGIN: login must not be empty/,
+        /PLEX_TOKEN is not set \(or empty\)/
+      ]
+      results.forEach((result, i) => {
+        assertFailure(result, 2, expected[i]!)
+        assert.notInclude(result.err, "redacted")
+      })
+      assert.deepStrictEqual(yield* Effect.flatMap(PlexTvFake, (fake) => fake.requests), [])
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
+
+  it.live("a bad base URL or PLEX_TIMEOUT exits 2; a token HTTP cannot carry exits 2 before anything is sent", () =>
+    Effect.gen(function*() {
+      const [url, timeout, token] = yield* Effect.all([
+        run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN, PLEX_BASE_URL: "not a url" }),
+        run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN, PLEX_TIMEOUT: "soon" }),
+        run(["whoami"], { PLEX_TOKEN: "FAKE\u0001token" })
+      ], { concurrency: 2 })
+      assertFailure(url, 2, /configuration: .*baseUrl/)
+      assertFailure(timeout, 2, /configuration: .*PLEX_TIMEOUT/)
+      assertFailure(token, 2, /PlexInvalidInputError: invalid token/)
+      assert.deepStrictEqual(yield* Effect.flatMap(PlexTvFake, (fake) => fake.requests), [])
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
+
+  it.live("rate limiting exits 5; a server error or no server at all exits 6", () =>
+    Effect.gen(function*() {
+      const signin = { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" }
+      const limited = yield* run(["signin"], signin)
+      const failing = yield* run(["signin"], signin)
+      const port = yield* closedPort
+      const unreachable = yield* run(["ping"], { PLEX_TOKEN: OWNER_TOKEN, PLEX_BASE_URL: `http://127.0.0.1:${port}` })
+      assertFailure(limited, 5, /PlexRateLimitError/)
+      assertFailure(failing, 6, /PlexHttpError: .*503.*check PLEX_BASE_URL/)
+      assertFailure(unreachable, 6, /PlexTransportError/)
+    }).pipe(Effect.provide(PlexTvServer.layer({
+      accounts,
+      faults: {
+        next: [
+          { fault: { _tag: "Status", status: 429, retryAfter: 1 } },
+          { fault: { _tag: "HtmlErrorPage", status: 503 } }
+        ]
+      }
+    }))))
+
+  it.live("text from plex.tv is printed without escape sequences or control characters", () =>
+    Effect.gen(function*() {
+      const result = yield* run(["whoami"], { PLEX_TOKEN: "FAKEtokenEscapes0001" })
+      assert.strictEqual(result.code, 0, result.err)
+      assert.strictEqual(result.out, "evilname <evil@example.invalid>, account 20000001, Plex Pass\n")
+    }).pipe(Effect.provide(PlexTvServer.layer({
+      accounts: [FakeAccount.make({
+        id: 20000001,
+        username: "\u001b[31mevil\u001b[0m\u0007\u001b]0;owned\u0007\r\nname\u202e",
+        email: "evil\u001b[2J\u001b[H@example.invalid",
+        tokens: ["FAKEtokenEscapes0001"]
+      })]
+    }))))
+
+  it.live("a stored client identifier that cannot be used exits 7, naming the file", () =>
+    Effect.gen(function*() {
+      const xdg = Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-"))
+      const file = Path.join(xdg, "effect-plex", "client-identifier")
+      Fs.mkdirSync(Path.dirname(file), { recursive: true })
+      Fs.symlinkSync(Path.join(xdg, "missing"), file)
+      const result = yield* run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN, XDG_CONFIG_HOME: xdg })
+      assertFailure(result, 7, new RegExp(`${file} is a symbolic link \\(to a missing file\\)`))
+      assert.isTrue(Fs.lstatSync(file).isSymbolicLink())
+      assert.deepStrictEqual(yield* Effect.flatMap(PlexTvFake, (fake) => fake.requests), [])
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
   it.live("whoami, ping and signout use PLEX_TOKEN; after signout the token is refused", () =>
@@ -73,9 +181,7 @@ describe("plex-auth", () => {
       assert.strictEqual((yield* run(["ping"], { PLEX_TOKEN: OWNER_TOKEN })).out.trim(), "alive")
       assert.strictEqual((yield* run(["signout"], { PLEX_TOKEN: OWNER_TOKEN })).out.trim(), "signed out")
       const after = yield* run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN })
-      assert.strictEqual(after.code, 1)
-      assert.match(after.err, /PlexUnauthorizedError: .*InvalidToken/)
-      assertNoSecret(after.out + after.err)
+      assertFailure(after, 3, /PlexUnauthorizedError: .*InvalidToken/)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
   it.live("pin prints the code and URL, waits until the PIN is linked, and saves the token", () =>
@@ -97,12 +203,30 @@ describe("plex-auth", () => {
       assertNoSecret(child.stdout() + child.stderr())
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("no command or an unknown one prints the usage and exits 2; --help exits 0", () =>
+  it.live("usage errors are one line and exit 2; --help and --version exit 0", () =>
     Effect.gen(function*() {
-      assert.strictEqual((yield* run([], {})).code, 2)
-      assert.strictEqual((yield* run(["frobnicate"], {})).code, 2)
-      const help = yield* run(["--help"], {})
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
+        [[], /no command given \(see plex-auth --help\)/],
+        [["frobnicate"], /unknown command "frobnicate"/],
+        [["--frobnicate"], /unknown option "--frobnicate"/],
+        [["whoami", "-x"], /unknown option "-x"/],
+        [["signin", "--save"], /option --save needs a value/],
+        [["signin", "--save", ""], /--save needs a file name/],
+        [["whoami", "extra"], /unexpected argument "extra"/],
+        [["whoami", "--save", "token"], /--save applies only to signin and pin/],
+        [["\u001b[2Jwho"], /unknown command "\\u001b\[2Jwho"/]
+      ]
+      const results = yield* Effect.all(cases.map(([args]) => run(args, {})), { concurrency: 2 })
+      results.forEach((result, i) => assertFailure(result, 2, cases[i]![1]))
+      const [help, version] = yield* Effect.all([run(["--help"], {}), run(["signin", "--version"], {})])
       assert.strictEqual(help.code, 0)
       assert.match(help.out, /Usage: plex-auth/)
+      assert.match(help.out, /Exit codes:\n  0  done\n  1  unexpected[^]*\n  7  a local file/)
+      assert.strictEqual(help.err, "")
+      const pkgFile = Path.join(repoRoot, "packages/node/package.json")
+      const pkg = JSON.parse(Fs.readFileSync(pkgFile, "utf8")) as { version: string }
+      assert.strictEqual(version.code, 0)
+      assert.strictEqual(version.out, `${pkg.version}\n`)
+      assert.deepStrictEqual(yield* Effect.flatMap(PlexTvFake, (fake) => fake.requests), [])
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 })
