@@ -59,7 +59,7 @@ if (!isBodyMode(bodyArg)) throw new Error(`--body: one of ${BODY_MODES.join(", "
 const mainBody: BodyMode = bodyArg
 
 const settings = quick
-  ? { rounds: 2, warmupMs: 0, roundMs: 150, coldRuns: 2, decodeRounds: 2, decodeTimeMs: 50, profileSeconds: 2 }
+  ? { rounds: 2, warmupMs: 0, roundMs: 150, coldRuns: 1, decodeRounds: 2, decodeTimeMs: 50, profileSeconds: 2 }
   : { rounds: 5, warmupMs: 800, roundMs: 1500, coldRuns: 9, decodeRounds: 5, decodeTimeMs: 500, profileSeconds: 5 }
 const levels = [1, 16, 64, 256] as const
 const started = Date.now()
