@@ -1,6 +1,8 @@
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { PlexDecodeError, type PlexTransportError } from "../PlexError.js"
 import { discard, dropBody, readText } from "./body.js"
@@ -29,8 +31,14 @@ const complex = new PlexDecodeError({ paths: ["(body)"], reason: "TooComplex" })
  * `PlexDecodeError` at `(body)`, its body not read), a large body too deep or too full for any
  * plex.tv answer refused before parsing, decode failures reduced to their paths.
  */
-export const bodyDecoder = <A, I>(schema: Schema.Schema<A, I>): Decoder<A> => {
-  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+export const bodyDecoder = <A, I>(
+  schema: Schema.Schema<A, I>,
+  /** A faster decode with the same contract (see `userDecode.ts`), if the schema has one. */
+  decode: (u: unknown) => Either.Either<A, ParseResult.ParseError> = Schema.decodeUnknownEither(schema, {
+    errors: "all",
+    onExcessProperty: "ignore"
+  })
+): Decoder<A> => {
   return (response, limit) => {
     if (bodyKind(response.headers["content-type"]) !== "json") {
       return Effect.zipRight(discard(response), Effect.fail(notJson))
