@@ -644,7 +644,10 @@ const judge = (value: number, limit: number, kind: "max" | "min", unit?: string)
   if (!Number.isFinite(value)) return "**missed** (not measured)"
   const ok = kind === "max" ? value <= limit : value >= limit
   const gap = Math.abs(value - limit)
-  const by = unit === undefined ? `${num((100 * gap) / limit)} %` : `${num(gap, unit === " KB" ? 1 : 0)}${unit}`
+  const percent = (100 * gap) / limit
+  const by = unit === undefined
+    ? `${num(percent, percent < 10 ? 1 : 0)} %`
+    : `${num(gap, unit === " KB" ? 1 : 0)}${unit}`
   return ok ? `met (${by} to spare)` : `**missed** by ${by}`
 }
 
