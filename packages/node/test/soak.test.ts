@@ -41,7 +41,13 @@ describe("soak, small (pnpm soak runs the full one)", () => {
       })
       assert.deepStrictEqual(report.violations, [], formatReport(report).join("\n"))
       assert.strictEqual(report.defects + report.unhandled + report.lateCalls + report.interruptions, 0)
-      assert.isAbove(Object.values(report.server.injected).reduce((a, b) => a + (b ?? 0), 0), 20)
+      // faults did reach the client: after a 429 the rate-limit gate holds most calls back (they
+      // fail fast with PlexRateLimitError, which is its job), so only a few hundred calls reach the fake
+      assert.isAtLeast(
+        Object.values(report.server.injected).reduce((a, b) => a + (b ?? 0), 0),
+        5,
+        formatReport(report).join("\n")
+      )
       assert.strictEqual(report.openSocketsAtEnd, 0)
     }).pipe(Effect.scoped), 180_000)
 })

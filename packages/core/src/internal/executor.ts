@@ -325,9 +325,12 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         const left = deadlineAt - now
         if (left <= 0) return Effect.fail(deadlineTimeout)
         const within = left < timeout ? left : timeout
-        const send = attempt(request, within, left < timeout ? deadlineTimeout : attemptTimeout, handle, secretInUrl)
-        const passed = gate.isOpen(baseUrl, signIn, now) ? send : Effect.zipRight(gate.pass(baseUrl, signIn, deadlineAt), send)
-        return Effect.tapError(passed, (error) => gate.observe(baseUrl, error as PlexError))
+        // only an answer of the host shuts its gate: never the gate's own refusal
+        const send = Effect.tapError(
+          attempt(request, within, left < timeout ? deadlineTimeout : attemptTimeout, handle, secretInUrl),
+          (error) => gate.observe(baseUrl, error as PlexError)
+        )
+        return gate.isOpen(baseUrl, signIn, now) ? send : Effect.zipRight(gate.pass(baseUrl, signIn, deadlineAt), send)
       })
       // The success path pays for no schedule: only a failure starts the retry loop, which is
       // handed that first failure as its first input. No wait runs past the deadline.
