@@ -33,3 +33,4 @@ export { type PlexBestConnectionOptions, PlexResources, type PlexResourcesError 
 export { type PlexResourcesListOptions, type PlexResourcesService } from "./PlexResources.js"
 export { PlexHomeUser } from "./PlexHomeUser.js"
 export { PlexHome, type PlexHomeError, type PlexHomeService, type PlexHomeSwitchOptions } from "./PlexHome.js"
+export { PlexTransportProtocol } from "./PlexTransportProtocol.js"

@@ -2,6 +2,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { PlexDecodeError, PlexTransportError } from "../PlexError.js"
+import { PlexTransportProtocol } from "../PlexTransportProtocol.js"
 
 /**
  * Reading response bodies with a byte limit. Bytes are counted as the body streams, after any
@@ -17,7 +18,7 @@ export const errorBodyPrefix = 8 * 1024
  * (the undici client of `@effect-plex/node` does): `response[boundedText](limit)` reads at most
  * `limit` bytes, stopping (and closing the connection) as soon as the body passes it.
  */
-export const boundedText = Symbol.for("@effect-plex/core/HttpClientResponse/boundedText")
+export const boundedText: typeof PlexTransportProtocol.boundedText = PlexTransportProtocol.boundedText
 
 interface BoundedTextResponse {
   readonly [boundedText]: (
@@ -31,7 +32,7 @@ export const tooLarge = new PlexDecodeError({ paths: ["(body)"], reason: "TooLar
 const utf8 = new TextDecoder()
 
 const boundedOf = (response: HttpClientResponse.HttpClientResponse) => {
-  const bounded = (response as Partial<BoundedTextResponse>)[boundedText]
+  const bounded = (response as unknown as Partial<BoundedTextResponse>)[boundedText]
   return typeof bounded === "function" ? bounded : undefined
 }
 

@@ -25,6 +25,7 @@ import {
   PlexTransportError,
   type PlexTransportKind
 } from "../PlexError.js"
+import { PlexTransportProtocol } from "../PlexTransportProtocol.js"
 import { discard, readErrorBody } from "./body.js"
 import { parseErrors } from "./errorBody.js"
 import { type Gate, makeGate } from "./gate.js"
@@ -72,7 +73,7 @@ export type PlexCallError =
  * `client[timedExecute](request, millis, onTimeout)` sends the request; when `millis` pass before
  * the body is read, it calls `onTimeout` and aborts the request (its body reads then fail).
  */
-export const timedExecute = Symbol.for("@effect-plex/core/HttpClient/timedExecute")
+export const timedExecute: typeof PlexTransportProtocol.timedExecute = PlexTransportProtocol.timedExecute
 
 interface TimedClient {
   readonly [timedExecute]: (
@@ -176,7 +177,7 @@ export interface Executor {
 }
 
 export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigService): Executor => {
-  const timed = (base as Partial<TimedClient>)[timedExecute]
+  const timed = (base as unknown as Partial<TimedClient>)[timedExecute]
   // any other client: no trace headers to a third party, no platform span (its failure would hold
   // the token header), and `fetch` asked not to follow redirects whatever `RequestInit` the
   // application set (a redirect fails the call, see `redirectError`)

@@ -21,6 +21,7 @@ import { createRequire } from "node:module"
 import * as NodeStream from "node:stream"
 import type * as WebStream from "node:stream/web"
 import type * as Undici from "undici"
+import { PlexTransportProtocol } from "@effect-plex/core"
 
 // ---------------------------------------------------------------------------------------------
 // Using undici without touching a global
@@ -145,8 +146,8 @@ const undici = loadUndici()
 /** A keep-alive undici `Agent`, made without loading undici's global dispatcher. */
 export const makeAgent = (options?: Undici.Agent.Options): Undici.Agent => new undici.Agent(options)
 
-/** The protocol `@effect-plex/core` looks for: read at most `limit` bytes of the body as text. */
-const boundedText = Symbol.for("@effect-plex/core/HttpClientResponse/boundedText")
+/** The protocols `@effect-plex/core` looks for (see `PlexTransportProtocol`). */
+const { boundedText, timedExecute } = PlexTransportProtocol
 
 type BoundedTextResult = { readonly _tag: "Text"; readonly text: string } | { readonly _tag: "TooLarge" }
 
@@ -326,7 +327,6 @@ const send = (dispatcher: Undici.Dispatcher, request: HttpClientRequest.HttpClie
  * with, `onTimeout` is called and the request aborted (a body read then fails); interrupting the
  * fiber aborts it too.
  */
-const timedExecute = Symbol.for("@effect-plex/core/HttpClient/timedExecute")
 
 const sendWithin = (
   dispatcher: Undici.Dispatcher,
