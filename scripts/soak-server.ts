@@ -7,7 +7,7 @@
  * With `--hostile` the faults are drawn from `FakeFault.hostileMix`; its compression bombs are built
  * before `ready`, so that the first one sent is not late by the time it takes to compress it.
  *
- *   soak-server.ts --rate 0.05 --seed 42 [--hostile] [--only TEXT]
+ *   soak-server.ts --rate 0.05 --seed 42 [--hostile] [--only TEXT] [--skip TEXT]
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
@@ -22,7 +22,8 @@ const { values } = parseArgs({
     rate: { type: "string", default: "0.05" },
     seed: { type: "string", default: "42" },
     hostile: { type: "boolean", default: false },
-    only: { type: "string" }
+    only: { type: "string" },
+    skip: { type: "string" }
   }
 })
 const rate = Number(values.rate)
@@ -33,11 +34,13 @@ if (!(rate >= 0 && rate <= 1) || !Number.isInteger(seed) || process.send === und
 }
 const send = process.send.bind(process)
 const only = values.only?.toLowerCase()
-const faults = (values.hostile ? FakeFault.hostileMix : FakeFault.mix).filter((fault) =>
-  only === undefined || FakeFault.describe(fault).toLowerCase().includes(only)
-)
+const skip = values.skip?.toLowerCase()
+const faults = (values.hostile ? FakeFault.hostileMix : FakeFault.mix).filter((fault) => {
+  const text = FakeFault.describe(fault).toLowerCase()
+  return (only === undefined || text.includes(only)) && (skip === undefined || !text.includes(skip))
+})
 if (faults.length === 0) {
-  console.error(`no fault matches --only ${values.only}`)
+  console.error(`no fault left by --only ${values.only ?? "-"} --skip ${values.skip ?? "-"}`)
   process.exit(2)
 }
 

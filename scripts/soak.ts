@@ -12,10 +12,10 @@
  * another `HttpClient` (figures printed, README left alone).
  *
  *   pnpm soak [--hostile] [--calls 20000] [--concurrency 256] [--rate 0.05|0.2] [--seed 42]
- *             [--client lean|platform|fetch] [--only TEXT] [--no-readme]
+ *             [--client lean|platform|fetch] [--only TEXT] [--skip TEXT] [--no-readme]
  *
- * `--only TEXT` keeps only the faults whose description contains TEXT (to find which one hurts);
- * the README is then left alone.
+ * `--only TEXT` keeps only the faults whose description contains TEXT, `--skip TEXT` leaves them
+ * out (to find which one hurts); the README is then left alone.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -47,6 +47,7 @@ const { values } = parseArgs({
     hostile: { type: "boolean", default: false },
     client: { type: "string", default: "lean" },
     only: { type: "string" },
+    skip: { type: "string" },
     "no-readme": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false }
   }
@@ -55,7 +56,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     "Usage: pnpm soak [--hostile] [--calls 20000] [--concurrency 256] [--rate 0.05|0.2] [--seed 42]\n" +
-      "                 [--client lean|platform|fetch] [--only TEXT] [--no-readme]"
+      "                 [--client lean|platform|fetch] [--only TEXT] [--skip TEXT] [--no-readme]"
   )
   process.exit(0)
 }
@@ -103,7 +104,8 @@ const childServer = Effect.acquireRelease(
         "--seed",
         String(seed),
         ...(hostile ? ["--hostile"] : []),
-        ...(values.only === undefined ? [] : ["--only", values.only])
+        ...(values.only === undefined ? [] : ["--only", values.only]),
+        ...(values.skip === undefined ? [] : ["--skip", values.skip])
       ],
       { cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"] }
     )
@@ -306,7 +308,7 @@ Effect.runPromise(main).then(
       process.exitCode = 1
       return
     }
-    if (values["no-readme"] || client !== "lean" || values.only !== undefined) return
+    if (values["no-readme"] || client !== "lean" || values.only !== undefined || values.skip !== undefined) return
     if (hostile) {
       writeReadme(hostileBlock(report, new Date()), HOSTILE_START, HOSTILE_END, END)
       console.log("README.md: hostile reliability figures rewritten")
