@@ -6,6 +6,7 @@ import * as Redacted from "effect/Redacted"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { Worker } from "node:worker_threads"
 import {
   KeyStore,
   PasswordCredentials,
@@ -37,6 +38,55 @@ const inMemory = services.pipe(
 )
 
 const tempFile = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-keys-")), "nested", "key.json")
+
+/**
+ * Reads `file` in a tight loop on a worker thread until stopped; counts the reads, and the torn ones:
+ * a file that is missing, empty, not JSON, or not the key file of one of `kids`. Nothing of the file
+ * (a private key) leaves the worker.
+ */
+const watchKeyFile = (file: string, kids: ReadonlyArray<string>) => {
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4))
+  const worker = new Worker(
+    `const { parentPort, workerData } = require("node:worker_threads")
+const fs = require("node:fs")
+const { file, kids, stop } = workerData
+let reads = 0
+let torn = 0
+parentPort.postMessage("started")
+while (Atomics.load(stop, 0) === 0) {
+  reads++
+  try {
+    if (!kids.includes(JSON.parse(fs.readFileSync(file, "utf8")).kid)) torn++
+  } catch {
+    torn++
+  }
+}
+parentPort.postMessage({ reads, torn })`,
+    { eval: true, workerData: { file, kids, stop: stopFlag } }
+  )
+  const messages: Array<unknown> = []
+  const waiting: Array<() => void> = []
+  worker.on("message", (message) => {
+    messages.push(message)
+    for (const wake of waiting.splice(0)) wake()
+  })
+  const next = (index: number) =>
+    new Promise<unknown>((resolve) => {
+      const check = () => (messages.length > index ? resolve(messages[index]) : waiting.push(check))
+      check()
+    })
+  let result: Promise<{ readonly reads: number; readonly torn: number }> | undefined
+  const stop = () => {
+    result ??= (async () => {
+      Atomics.store(stopFlag, 0, 1)
+      const counts = (await next(1)) as { readonly reads: number; readonly torn: number }
+      await worker.terminate()
+      return counts
+    })()
+    return result
+  }
+  return { started: next(0), stop }
+}
 
 /** The JWT scenario: register, exchange, use the JWT, fail an unknown key; a plain summary. */
 const scenario = Effect.gen(function*() {
@@ -92,10 +142,34 @@ describe("FileKeyStore", () => {
       const file = tempFile()
       const store = FileKeyStore.make(file)
       const keys = yield* Effect.all([PlexDeviceKey.generate, PlexDeviceKey.generate, PlexDeviceKey.generate])
-      yield* Effect.forEach(keys, (key) => store.save(key), { concurrency: "unbounded" })
+      const kids = keys.map((k) => k.kid)
+      yield* store.save(keys[0]!)
+      // a hard link to the first file: a replace leaves that file alone, a write in place changes it
+      const first = Path.join(Path.dirname(file), "first.json")
+      Fs.linkSync(file, first)
+      const firstText = Fs.readFileSync(first, "utf8")
+      const firstInode = Fs.statSync(file).ino
+
+      // a reader on another thread, reading as fast as it can while the saves run: it must only ever
+      // see a whole key file, never an empty or a partial one
+      const reader = yield* Effect.acquireRelease(
+        Effect.sync(() => watchKeyFile(file, kids)),
+        (watch) => Effect.promise(watch.stop)
+      )
+      yield* Effect.promise(() => reader.started)
+      for (let round = 0; round < 60; round++) {
+        yield* Effect.forEach(keys, (key) => store.save(key), { concurrency: "unbounded" })
+      }
+      const seen = yield* Effect.promise(reader.stop)
+      assert.isAbove(seen.reads, 60, "the reader hardly ran")
+      assert.strictEqual(seen.torn, 0, `a reader saw ${seen.torn} partial or empty files of ${seen.reads}`)
+
+      // compared, not printed: the file holds a private key
+      assert.isTrue(Fs.readFileSync(first, "utf8") === firstText, "the saves wrote into the old file")
+      assert.notStrictEqual(Fs.statSync(file).ino, firstInode)
       const kept = Option.getOrThrow(yield* store.load)
-      assert.include(keys.map((k) => k.kid), kept.kid)
-    }))
+      assert.include(kids, kept.kid)
+    }).pipe(Effect.scoped))
 
   it.live("a corrupt file is a typed error naming the file, not a defect", () =>
     Effect.gen(function*() {
