@@ -42,6 +42,11 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     "an invalid token:         dead: discard it",
     /plex\.tv unreachable: +unknown \(PlexTransportError: .*\): keep it/
   ],
+  "custom-endpoint.ts": [
+    "roles of fake-owner: plexpass",
+    "pong: true",
+    "devices: NotServedHere (HTTP 404)"
+  ],
   "pin-login.ts": [
     /Linking with a PIN on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
     /PIN code: +[a-z0-9]{25}\n/,

@@ -555,7 +555,13 @@ export const PlexError = {
    * True for a failure worth another try of an idempotent call: no response, a timeout, 429, and
    * 502/503/504. False for everything plex.tv decided on purpose.
    */
-  isRetryable: (error: PlexError): boolean => (retryable[error._tag] as (error: PlexError) => boolean)(error),
+  isRetryable: (error: PlexError): boolean => {
+    // an error of an endpoint's own rules (see PlexEndpoint) is never retried automatically
+    const rule = Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && Object.hasOwn(retryable, error._tag)
+      ? retryable[error._tag] as (error: PlexError) => boolean
+      : undefined
+    return rule !== undefined && rule(error)
+  },
   /**
    * True when the token itself is dead and should be discarded: plex.tv called it invalid
    * (`PlexUnauthorizedError` with reason `InvalidToken`), or it was refused before sending because

@@ -244,7 +244,7 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
       }
       for (const rule of endpoint.rules) {
         const error = rule(failure)
-        if (error !== undefined) return Effect.fail(error as E)
+        if (error !== undefined && error !== null) return Effect.fail(error as E)
       }
       return Effect.fail(commonError(endpoint.credential, failure))
     })
