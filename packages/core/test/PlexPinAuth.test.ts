@@ -15,7 +15,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { inspect } from "node:util"
 import { PlexAuth, plexAuthAppUrl, PlexClient, PlexConfig, PlexPin, PlexPinAuth } from "@effect-plex/core"
-import { FakeAccount, type PlexTvOptions, PlexTvFake, PlexTvModel } from "@effect-plex/core/testing"
+import { FakeAccount, type PlexTvOptions, PlexTvFake } from "@effect-plex/core/testing"
 
 const CLIENT = "pin-test-client"
 const PRODUCT = "effect-plex test"
@@ -513,89 +513,4 @@ describe("PlexPin", () => {
   it.prop("encode → decode round-trips", [Arbitrary.make(PlexPin)], ([pin]) => {
     assert.isTrue(Equal.equals(Schema.decodeSync(PlexPin)(Schema.encodeSync(PlexPin)(pin)), pin))
   })
-})
-
-describe("the fake's PIN routes", () => {
-  const request = (method: string, url: string, extra?: { token?: string; body?: string; json?: boolean }) =>
-    Effect.flatMap(PlexTvFake, (fake) =>
-      fake.handle({
-        method,
-        url,
-        headers: {
-          "x-plex-client-identifier": CLIENT,
-          "x-plex-product": PRODUCT,
-          ...(extra?.json === false ? {} : { accept: "application/json" }),
-          ...(extra?.token === undefined ? {} : { "x-plex-token": extra.token }),
-          ...(extra?.body === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" })
-        },
-        body: extra?.body ?? ""
-      }))
-
-  it.effect("PUT /api/v2/pins/link: 204 with an account token, else 401, 400 or 404/1020", () =>
-    Effect.gen(function*() {
-      const created = JSON.parse((yield* request("POST", "/api/v2/pins")).body)
-      assert.match(created.code, /^[A-Z0-9]{4}$/)
-      assert.strictEqual((yield* request("PUT", "/api/v2/pins/link", { body: `code=${created.code}` })).status, 401)
-      assert.strictEqual((yield* request("PUT", "/api/v2/pins/link", { token: OWNER_TOKEN, body: "" })).status, 400)
-      const unknown = yield* request("PUT", "/api/v2/pins/link", { token: OWNER_TOKEN, body: "code=ZZZZZ" })
-      assert.deepStrictEqual([unknown.status, JSON.parse(unknown.body).errors[0].code], [404, 1020])
-      const body = `code=${created.code.toLowerCase()}`
-      assert.strictEqual((yield* request("PUT", "/api/v2/pins/link", { token: OWNER_TOKEN, body })).status, 204)
-      const again = yield* request("PUT", "/api/v2/pins/link", { token: OWNER_TOKEN, body })
-      assert.strictEqual(again.status, 404) // only pending PINs can be linked
-
-      yield* TestClock.adjust("100 seconds")
-      const polled = yield* request("GET", `/api/v2/pins/${created.id}`)
-      const pin = JSON.parse(polled.body)
-      assert.strictEqual(polled.status, 200)
-      assert.strictEqual(pin.expiresIn, 800)
-      assert.match(pin.authToken, /^FAKEsignin/)
-      assert.strictEqual(pin.newRegistration, false)
-      const token = yield* Effect.flatMap(PlexTvFake, (fake) => fake.token(pin.authToken))
-      assert.deepStrictEqual([token?.accountId, token?.clientIdentifier], [FakeAccount.owner.id, CLIENT])
-    }).pipe(Effect.provide(stack())))
-
-  it.effect("answers XML without Accept: JSON, and 404/1020 once expired", () =>
-    Effect.gen(function*() {
-      const created = JSON.parse((yield* request("POST", "/api/v2/pins?strong=true")).body)
-      assert.strictEqual(created.expiresIn, 1800)
-      const xml = yield* request("GET", `/api/v2/pins/${created.id}`, { json: false })
-      assert.match(xml.headers["content-type"] ?? "", /xml/)
-      assert.include(xml.body, `<pin id="${created.id}" code="${created.code}"`)
-      yield* TestClock.adjust("30 minutes")
-      const gone = yield* request("GET", `/api/v2/pins/${created.id}`)
-      assert.deepStrictEqual([gone.status, JSON.parse(gone.body).errors[0].code], [404, 1020])
-    }).pipe(Effect.provide(stack())))
-
-  it.effect("lifetimes are options", () =>
-    Effect.gen(function*() {
-      const strong = JSON.parse((yield* request("POST", "/api/v2/pins?strong=true")).body)
-      const weak = JSON.parse((yield* request("POST", "/api/v2/pins")).body)
-      assert.deepStrictEqual([strong.expiresIn, weak.expiresIn], [60, 30])
-    }).pipe(Effect.provide(stack({ pins: { strongLifetimeSeconds: 60, weakLifetimeSeconds: 30 } }))))
-
-  it("PlexTvModel.linkPin links a pending PIN once", () => {
-    const state = PlexTvModel.make({ accounts: [FakeAccount.owner] })
-    const [response, made] = PlexTvModel.handle(state, {
-      method: "POST",
-      url: "/api/v2/pins?strong=true",
-      headers: { "x-plex-client-identifier": CLIENT, accept: "application/json" },
-      body: ""
-    }, 0)
-    const { code } = JSON.parse(response.body)
-    const [linked, next] = PlexTvModel.linkPin(made, code, FakeAccount.owner.id, 1000)
-    assert.isTrue(linked)
-    assert.isFalse(PlexTvModel.linkPin(next, code, FakeAccount.owner.id, 2000)[0])
-    assert.isFalse(PlexTvModel.linkPin(made, code, 99, 1000)[0])
-    assert.isFalse(PlexTvModel.linkPin(made, code, FakeAccount.owner.id, 1800 * 1000)[0])
-  })
-
-  it.effect("PlexTvFake.linkPin fails for an unknown login or code", () =>
-    Effect.gen(function*() {
-      const fake = yield* PlexTvFake
-      const pin = yield* (yield* pins).createPin()
-      assert.strictEqual((yield* Effect.flip(fake.linkPin(pin.code, "nobody")))._tag, "NoSuchElementException")
-      assert.strictEqual((yield* Effect.flip(fake.linkPin("nope", "fake-owner")))._tag, "NoSuchElementException")
-      yield* fake.linkPin(pin.code, "owner@example.invalid")
-    }).pipe(Effect.provide(stack())))
 })

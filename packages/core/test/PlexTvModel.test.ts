@@ -2,11 +2,14 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
 import {
   FakeAccount,
   type FakeRequest,
   type FakeResponse,
+  PlexTvFake,
   PlexTvModel,
+  type PlexTvOptions,
   type PlexTvSettings,
   type PlexTvState
 } from "@effect-plex/core/testing"
@@ -316,4 +319,89 @@ describe("request log", () => {
     once(state, userRequest(owner.token))
     assert.strictEqual(JSON.stringify(state), snapshot)
   })
+})
+
+describe("PIN routes", () => {
+  const PRODUCT = "effect-plex test"
+
+  /** A fresh in-memory plex.tv with the owner account (its own state per test). */
+  const fakeLayer = (options?: Omit<PlexTvOptions, "accounts">) =>
+    PlexTvFake.layer({ accounts: [FakeAccount.owner], ...options })
+
+  const pinRequest = (method: string, url: string, extra?: { token?: string; body?: string; json?: boolean }) =>
+    Effect.flatMap(PlexTvFake, (fake) =>
+      fake.handle(request(method, url, {
+        accept: extra?.json === false ? null : json,
+        headers: {
+          "x-plex-product": PRODUCT,
+          ...(extra?.token === undefined ? {} : { "x-plex-token": extra.token }),
+          ...(extra?.body === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" })
+        },
+        body: extra?.body ?? ""
+      })))
+
+  it.effect("PUT /api/v2/pins/link: 204 with an account token, else 401, 400 or 404/1020", () =>
+    Effect.gen(function*() {
+      const created = JSON.parse((yield* pinRequest("POST", "/api/v2/pins")).body)
+      assert.match(created.code, /^[A-Z0-9]{4}$/)
+      assert.strictEqual((yield* pinRequest("PUT", "/api/v2/pins/link", { body: `code=${created.code}` })).status, 401)
+      assert.strictEqual((yield* pinRequest("PUT", "/api/v2/pins/link", { token: owner.token, body: "" })).status, 400)
+      const unknown = yield* pinRequest("PUT", "/api/v2/pins/link", { token: owner.token, body: "code=ZZZZZ" })
+      assert.deepStrictEqual([unknown.status, JSON.parse(unknown.body).errors[0].code], [404, 1020])
+      const body = `code=${created.code.toLowerCase()}`
+      assert.strictEqual((yield* pinRequest("PUT", "/api/v2/pins/link", { token: owner.token, body })).status, 204)
+      const again = yield* pinRequest("PUT", "/api/v2/pins/link", { token: owner.token, body })
+      assert.strictEqual(again.status, 404) // only pending PINs can be linked
+
+      yield* TestClock.adjust("100 seconds")
+      const polled = yield* pinRequest("GET", `/api/v2/pins/${created.id}`)
+      const pin = JSON.parse(polled.body)
+      assert.strictEqual(polled.status, 200)
+      assert.strictEqual(pin.expiresIn, 800)
+      assert.match(pin.authToken, /^FAKEsignin/)
+      assert.strictEqual(pin.newRegistration, false)
+      const token = yield* Effect.flatMap(PlexTvFake, (fake) => fake.token(pin.authToken))
+      assert.deepStrictEqual([token?.accountId, token?.clientIdentifier], [FakeAccount.owner.id, CLIENT])
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("answers XML without Accept: JSON, and 404/1020 once expired", () =>
+    Effect.gen(function*() {
+      const created = JSON.parse((yield* pinRequest("POST", "/api/v2/pins?strong=true")).body)
+      assert.strictEqual(created.expiresIn, 1800)
+      const xml = yield* pinRequest("GET", `/api/v2/pins/${created.id}`, { json: false })
+      assert.match(xml.headers["content-type"] ?? "", /xml/)
+      assert.include(xml.body, `<pin id="${created.id}" code="${created.code}"`)
+      yield* TestClock.adjust("30 minutes")
+      const gone = yield* pinRequest("GET", `/api/v2/pins/${created.id}`)
+      assert.deepStrictEqual([gone.status, JSON.parse(gone.body).errors[0].code], [404, 1020])
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.effect("lifetimes are options", () =>
+    Effect.gen(function*() {
+      const strong = JSON.parse((yield* pinRequest("POST", "/api/v2/pins?strong=true")).body)
+      const weak = JSON.parse((yield* pinRequest("POST", "/api/v2/pins")).body)
+      assert.deepStrictEqual([strong.expiresIn, weak.expiresIn], [60, 30])
+    }).pipe(Effect.provide(fakeLayer({ pins: { strongLifetimeSeconds: 60, weakLifetimeSeconds: 30 } }))))
+
+  it("PlexTvModel.linkPin links a pending PIN once", () => {
+    const state = PlexTvModel.make({ accounts: [FakeAccount.owner] })
+    const [response, made] = PlexTvModel.handle(state, request("POST", "/api/v2/pins?strong=true"), 0)
+    const { code } = JSON.parse(response.body)
+    const [linked, next] = PlexTvModel.linkPin(made, code, FakeAccount.owner.id, 1000)
+    assert.isTrue(linked)
+    assert.isFalse(PlexTvModel.linkPin(next, code, FakeAccount.owner.id, 2000)[0])
+    assert.isFalse(PlexTvModel.linkPin(made, code, 99, 1000)[0])
+    assert.isFalse(PlexTvModel.linkPin(made, code, FakeAccount.owner.id, 1800 * 1000)[0])
+  })
+
+  it.effect("PlexTvFake.linkPin fails for an unknown login or code", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      const created = yield* pinRequest("POST", "/api/v2/pins")
+      assert.strictEqual(created.status, 201)
+      const { code } = JSON.parse(created.body)
+      assert.strictEqual((yield* Effect.flip(fake.linkPin(code, "nobody")))._tag, "NoSuchElementException")
+      assert.strictEqual((yield* Effect.flip(fake.linkPin("nope", "fake-owner")))._tag, "NoSuchElementException")
+      yield* fake.linkPin(code, "owner@example.invalid")
+    }).pipe(Effect.provide(fakeLayer())))
 })
