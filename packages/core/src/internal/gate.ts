@@ -7,13 +7,15 @@ import { type PlexError, PlexRateLimitError } from "../PlexError.js"
 /**
  * The rate-limit gate of a `PlexClient`, with a separate state per plex.tv host: when a host answers
  * 429, every call to that host waits out the cool-down instead of each fiber hammering it on its
- * own, and calls to the other host go on. After the cool-down the waiters are let through at a
- * bounded rate, one every `1 / reopenRate` seconds, never all at once; calls that arrive while
- * the queue drains join its end. After a 1031 (sign-ins throttled for this address), sign-ins
+ * own, and calls to the other host go on. After the cool-down the callers that waited are let
+ * through at a bounded rate, one every `1 / reopenRate` seconds, never all at once; calls that
+ * arrive once the gate is open go straight through (a busy client is back to full speed at once,
+ * only the crowd that piled up is paced). A caller whose turn would come after its deadline fails
+ * at once when even the cool-down outlasts its deadline, else at its deadline. After a 1031 (sign-ins throttled for this address), sign-ins
  * fail at once for the cool-down instead of extending the lock.
  */
 export interface Gate {
-  /** Waits until the host lets the call through; fails at once when that is past `deadlineAt`. */
+  /** Waits until the host lets the call through; fails when that is past `deadlineAt`. */
   readonly pass: (
     host: string,
     signIn: boolean,
@@ -75,18 +77,29 @@ export const makeGate = (options: GateOptions): Gate => {
           new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(state.signInOpenAt - now)) })
         )
       }
-      // open, and no queue left from a cool-down: straight through
-      if (state.openAt <= now && state.nextSlot <= now) return Effect.void
-      const slot = Math.max(state.openAt, state.nextSlot, now)
+      // open: straight through. Only the callers that waited out a cool-down are paced.
+      if (state.openAt <= now) return Effect.void
+      if (state.openAt > deadlineAt) {
+        return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(state.openAt - now)) }))
+      }
+      const slot = Math.max(state.openAt, state.nextSlot)
       if (slot > deadlineAt) {
-        return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(slot - now)) }))
+        // the queue is longer than this call may wait: it waits to its deadline (a caller that
+        // loops on failures does not spin meanwhile), keeps no slot, and fails with the time left
+        return Effect.zipRight(
+          Effect.sleep(Duration.millis(deadlineAt - now)),
+          Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(slot - deadlineAt)) }))
+        )
       }
       state.nextSlot = slot + spacing
       // look again after the wait: a 429 that arrived meanwhile (an answer to a request already in
       // flight when the gate shut) may have pushed the cool-down further
       return Effect.zipRight(
         Effect.sleep(Duration.millis(slot - now)),
-        Effect.flatMap(Clock.currentTimeMillis, (woke) => state.openAt > woke ? pass(host, signIn, deadlineAt) : Effect.void)
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (woke) => state.openAt > woke ? pass(host, signIn, deadlineAt) : Effect.void
+        )
       )
     })
 
@@ -94,8 +107,7 @@ export const makeGate = (options: GateOptions): Gate => {
     pass,
     isOpen: (host, signIn, now) => {
       const state = hosts.get(host)
-      return state === undefined ||
-        (state.openAt <= now && state.nextSlot <= now && !(signIn && state.signInOpenAt > now))
+      return state === undefined || (state.openAt <= now && !(signIn && state.signInOpenAt > now))
     },
     observe: (host, error) => {
       if (error._tag === "PlexRateLimitError") {
