@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import { BOMB_BYTES, DEEP_DEPTH, DRIP_MILLIS, hostileMix, HUGE_BYTES, MARKUP_BYTES, mix } from "./internal/faults.js"
 
 /**
  * One way an answer of plex.tv (or of the network in front of it) can go wrong.
@@ -212,6 +211,76 @@ export interface FakeTransportStats {
    */
   readonly redirectsFollowed?: number | undefined
 }
+
+// The defaults and the mixes live here, next to the type, so this module imports nothing (internal/types.ts
+// takes its types from it); internal/faults.ts reads them from here.
+
+/** The default size of a huge body: far larger than any account. */
+export const HUGE_BYTES = 50 * 1024 * 1024
+
+/** The default size of hostile markup: large enough for a quadratic parser to hurt, below the 4 MiB limit. */
+export const MARKUP_BYTES = 1024 * 1024
+/** The default depth of deeply nested JSON. */
+export const DEEP_DEPTH = 100_000
+/** The default pace of a slow drip: one byte every this many milliseconds. */
+export const DRIP_MILLIS = 100
+/** The default size a compression bomb inflates to. */
+export const BOMB_BYTES = 256 * 1024 * 1024
+/** The default `maxBodySize` of `PlexConfig`: hostile sizes sit around it. */
+const LIMIT = 4 * 1024 * 1024
+
+/** Every kind of fault once: the default of a plan's random mix. */
+export const mix: ReadonlyArray<FakeFault> = [
+  { _tag: "Status", status: 500 },
+  { _tag: "Status", status: 502 },
+  { _tag: "Status", status: 503 },
+  { _tag: "Status", status: 504 },
+  { _tag: "Status", status: 429 },
+  { _tag: "Status", status: 429, retryAfter: 1 },
+  { _tag: "HtmlErrorPage", status: 502 },
+  { _tag: "XmlBody" },
+  { _tag: "TruncatedJson" },
+  { _tag: "ResetBeforeResponse" },
+  { _tag: "ResetMidBody" },
+  { _tag: "EndlessBody" },
+  { _tag: "HeadersThenSilence" },
+  { _tag: "HugeBody", bytes: HUGE_BYTES, contentLength: true },
+  { _tag: "HugeBody", bytes: HUGE_BYTES, contentLength: false },
+  { _tag: "Delay", millis: 200 }
+]
+
+/** The plain mix, then hostile bodies: what `pnpm soak --hostile` draws from. */
+export const hostileMix: ReadonlyArray<FakeFault> = [
+  ...mix,
+  // close to and above the default limit, with and without Content-Length
+  { _tag: "HugeBody", bytes: LIMIT - 1024, contentLength: true },
+  { _tag: "HugeBody", bytes: LIMIT - 1024, contentLength: false },
+  { _tag: "HugeBody", bytes: LIMIT + 1, contentLength: true },
+  { _tag: "HugeBody", bytes: LIMIT + 1, contentLength: false, status: 503 },
+  // markup for backtracking parsers, on error statuses and on a 2xx
+  { _tag: "HostileMarkup", pattern: "unclosedAttribute", status: 401, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "unclosedAttribute", status: 500, contentType: "html", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 422, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 503, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 200, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "repeatedOpen", status: 401, contentType: "html", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "entityRun", status: 500, contentType: "xml", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "entityRun", status: 503, contentType: "html", bytes: MARKUP_BYTES },
+  { _tag: "HostileMarkup", pattern: "entityRun", status: 200, contentType: "html", bytes: MARKUP_BYTES },
+  // nesting, as a 2xx and as an error body
+  { _tag: "DeepJson", shape: "array", status: 200, depth: DEEP_DEPTH },
+  { _tag: "DeepJson", shape: "object", status: 200, depth: DEEP_DEPTH },
+  { _tag: "DeepJson", shape: "array", status: 500, depth: DEEP_DEPTH },
+  { _tag: "DeepJson", shape: "object", status: 401, depth: DEEP_DEPTH },
+  { _tag: "MalformedJson", status: 200 },
+  { _tag: "MalformedJson", status: 503 },
+  { _tag: "SlowDrip", intervalMillis: DRIP_MILLIS },
+  { _tag: "CompressionBomb", encoding: "gzip", inflatedBytes: BOMB_BYTES },
+  { _tag: "CompressionBomb", encoding: "deflate", inflatedBytes: BOMB_BYTES },
+  { _tag: "Redirect", status: 302 },
+  { _tag: "Redirect", status: 307 },
+  { _tag: "Redirect", status: 308 }
+]
 
 const describe = (fault: FakeFault): string => {
   switch (fault._tag) {

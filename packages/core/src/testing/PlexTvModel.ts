@@ -6,22 +6,25 @@
  *
  * @since 0.1.0
  */
-import type { FakeAccount } from "./FakeAccount.js"
-import type { FakeFaultPlan, FakeFaultTag, FakeTransport } from "./FakeFault.js"
 import { apiErrors, errorResponse, toXml } from "./internal/bodies.js"
-import { type FaultState, initialFaults, withFaults } from "./internal/faults.js"
+import { initialFaults, withFaults } from "./internal/faults.js"
 import { matchPath, type Route } from "./internal/route.js"
 import { accountRoutes } from "./internal/routes/account.js"
-import { homeRoutes, type HomeOptions, type HomeState, initialHome } from "./internal/routes/home.js"
-import { initialJwt, type JwtOptions, type JwtState, jwtRoutes } from "./internal/routes/jwt.js"
-import { initialPins, linkPin, pinRoutes, type PinsOptions, type PinsState } from "./internal/routes/pins.js"
-import {
-  initialResources,
-  resourceRoutes,
-  type ResourcesOptions,
-  type ResourcesState
-} from "./internal/routes/resources.js"
+import { homeRoutes, initialHome } from "./internal/routes/home.js"
+import { initialJwt, jwtRoutes } from "./internal/routes/jwt.js"
+import { initialPins, linkPin, pinRoutes } from "./internal/routes/pins.js"
+import { initialResources, resourceRoutes } from "./internal/routes/resources.js"
 import { issueToken, setTokenState } from "./internal/tokens.js"
+import type {
+  FakeFaultPlan,
+  FakeLogEntry,
+  FakeRequest,
+  FakeResponse,
+  FakeToken,
+  PlexTvOptions,
+  PlexTvSettings,
+  PlexTvState
+} from "./internal/types.js"
 
 /**
  * A request as the model sees it: header names in lower case, the body as text.
@@ -43,13 +46,7 @@ import { issueToken, setTokenState } from "./internal/tokens.js"
  * }
  * console.log(request.url)
  */
-export interface FakeRequest {
-  readonly method: string
-  /** Path and query, such as `/api/v2/pins/1?strong=true`. */
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
+export type { FakeRequest } from "./internal/types.js"
 
 /**
  * The model's answer.
@@ -62,15 +59,7 @@ export interface FakeRequest {
  * const response: FakeResponse = { status: 204, headers: {}, body: "" }
  * console.log(response.status)
  */
-export interface FakeResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-  /** A fault the front door performs on the connection (see `FakeFaultPlan`); absent for a plain answer. */
-  readonly transport?: FakeTransport | undefined
-  /** How long the front door waits before answering (the plan's latency, a `Delay` fault). */
-  readonly delayMillis?: number | undefined
-}
+export type { FakeResponse } from "./internal/types.js"
 
 /**
  * The knobs of the fake, for the places where real plex.tv is undocumented or unsure.
@@ -83,27 +72,7 @@ export interface FakeResponse {
  * const settings = { ...PlexTvModel.defaultSettings, lockoutThreshold: 3, rateLimit: undefined }
  * console.log(settings.lockoutThreshold)
  */
-export interface PlexTvSettings {
-  /** Consecutive failed sign-ins before every sign-in answers 401/1031 (real number unknown). */
-  readonly lockoutThreshold: number
-  /** How long the 1031 lock lasts. */
-  readonly lockoutMillis: number
-  /** Requests per route and window before 429/1003; `undefined` turns the limiter off. */
-  readonly rateLimit:
-    | {
-      readonly limit: number
-      readonly windowMillis: number
-      /** Seconds sent as `Retry-After`; `undefined` sends none (as in the only real 429s seen). */
-      readonly retryAfterSeconds?: number | undefined
-    }
-    | undefined
-  /** A revoked token answers 422 with this body: XML as observed, or a JSON `errors` list. */
-  readonly revokedTokenBody: "xml" | "json"
-  /** How XML bodies write booleans (`1`/`0` or `true`/`false`: open in the API reference). */
-  readonly xmlBooleans: "numeric" | "words"
-  /** How many requests the log keeps (the newest). */
-  readonly logLimit: number
-}
+export type { PlexTvSettings } from "./internal/types.js"
 
 /**
  * What the fake knows about a token.
@@ -116,16 +85,7 @@ export interface PlexTvSettings {
  * const describe = (token: FakeToken) => `${token.accountId} via ${token.clientIdentifier}: ${token.state}`
  * console.log(describe)
  */
-export interface FakeToken {
-  readonly accountId: number
-  /** The client identifier that obtained it: one device entry on the account. */
-  readonly clientIdentifier: string
-  readonly state: "active" | "revoked" | "signedOut"
-  /** A classic token, or a Plex JWT issued by the JWT exchange. */
-  readonly kind: "classic" | "jwt"
-  /** Unix millis after which it answers 498 (Plex JWTs). */
-  readonly expiresAt?: number | undefined
-}
+export type { FakeToken } from "./internal/types.js"
 
 /**
  * One request the fake answered. The token itself is not kept, only where it was sent.
@@ -138,17 +98,7 @@ export interface FakeToken {
  * const inUrl = (entries: ReadonlyArray<FakeLogEntry>) => entries.some((entry) => entry.tokenIn === "query")
  * console.log(inUrl([]))
  */
-export interface FakeLogEntry {
-  readonly at: number
-  readonly method: string
-  readonly path: string
-  readonly status: number
-  readonly clientIdentifier: string | undefined
-  readonly tokenIn: "header" | "query" | "none"
-  readonly accept: string | undefined
-  /** The fault of the plan this request got, if any. */
-  readonly fault?: FakeFaultTag | undefined
-}
+export type { FakeLogEntry } from "./internal/types.js"
 
 /**
  * The whole state of the fake plex.tv.
@@ -161,23 +111,7 @@ export interface FakeLogEntry {
  * const state = PlexTvModel.make({ accounts: [FakeAccount.owner] })
  * console.log(Object.keys(state.tokens)) // ["FAKEtokenOwner000001"]
  */
-export interface PlexTvState {
-  readonly settings: PlexTvSettings
-  readonly accounts: ReadonlyArray<FakeAccount>
-  readonly tokens: Readonly<Record<string, FakeToken>>
-  readonly lockout: { readonly failures: number; readonly lockedUntil: number }
-  /** Every sign-in request that reached the route, whatever its answer. */
-  readonly signInAttempts: number
-  readonly issued: number
-  readonly windows: Readonly<Record<string, { readonly start: number; readonly count: number }>>
-  readonly log: ReadonlyArray<FakeLogEntry>
-  readonly pins: PinsState
-  readonly jwt: JwtState
-  readonly resources: ResourcesState
-  readonly home: HomeState
-  /** The fault plan, what is left of it, and the faults injected so far. */
-  readonly faults: FaultState
-}
+export type { PlexTvState } from "./internal/types.js"
 
 /**
  * The options of {@link PlexTvModel.make}.
@@ -191,16 +125,7 @@ export interface PlexTvState {
  * const options: PlexTvOptions = { accounts: [FakeAccount.owner], settings: { rateLimit: undefined } }
  * console.log(options.accounts.length)
  */
-export interface PlexTvOptions {
-  readonly accounts: ReadonlyArray<FakeAccount>
-  readonly settings?: Partial<PlexTvSettings> | undefined
-  readonly pins?: PinsOptions | undefined
-  readonly jwt?: JwtOptions | undefined
-  readonly resources?: ResourcesOptions | undefined
-  readonly home?: HomeOptions | undefined
-  /** Faults from the start; see `FakeFaultPlan`. */
-  readonly faults?: FakeFaultPlan | undefined
-}
+export type { PlexTvOptions } from "./internal/types.js"
 
 const defaultSettings: PlexTvSettings = {
   lockoutThreshold: 5,

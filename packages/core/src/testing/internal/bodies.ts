@@ -1,5 +1,5 @@
 /** Building the fake's answers: JSON when `Accept` asks for it, XML otherwise (plex-tv-api.md §1.2). */
-import type { FakeRequest, FakeResponse, PlexTvSettings, PlexTvState } from "../PlexTvModel.js"
+import type { FakeRequest, FakeResponse, PlexTvSettings, PlexTvState } from "./types.js"
 
 export interface ApiError {
   readonly code: number

@@ -4,7 +4,7 @@
  * which calls these.
  */
 import { decodeJwt, signInput, verifyJwt } from "../../internal/jwt.js"
-import type { FakeRequest, FakeResponse, PlexTvState } from "../PlexTvModel.js"
+import type { FakeRequest, FakeResponse, PlexTvState } from "./types.js"
 import { plexJwtFact } from "./route.js"
 import { facts, SIGNATURE_PLACEHOLDER } from "./routes/jwt.js"
 

@@ -11,8 +11,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
-import type { FakeTransportStats } from "../FakeFault.js"
-import type { FakeResponse } from "../PlexTvModel.js"
+import type { FakeResponse, FakeTransportStats } from "./types.js"
 
 const encoder = new TextEncoder()
 

@@ -1,6 +1,5 @@
 /** What a route of the fake plex.tv is, and the helpers every route shares. */
-import type { FakeAccount } from "../FakeAccount.js"
-import type { FakeRequest, FakeResponse, FakeToken, PlexTvState } from "../PlexTvModel.js"
+import type { FakeAccount, FakeRequest, FakeResponse, FakeToken, PlexTvState } from "./types.js"
 import { apiErrors, errorResponse, revokedResponse } from "./bodies.js"
 
 export interface RouteContext {

@@ -1,6 +1,5 @@
 /** Accounts and tokens: shared by every route. */
-import type { FakeAccount } from "../FakeAccount.js"
-import type { FakeToken, PlexTvState } from "../PlexTvModel.js"
+import type { FakeAccount, FakeToken, PlexTvState } from "./types.js"
 
 export const findAccountByLogin = (state: PlexTvState, login: string): FakeAccount | undefined => {
   const wanted = login.toLowerCase()

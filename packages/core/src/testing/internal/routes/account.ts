@@ -1,5 +1,5 @@
 /** Password sign-in, the current user, keep-alive and sign-out (plex-tv-api.md §2.1–2.3). */
-import type { PlexTvState } from "../../PlexTvModel.js"
+import type { PlexTvState } from "../types.js"
 import { type ApiError, apiErrors, errorResponse, noContent, ok } from "../bodies.js"
 import { type Answer, authenticate, isResponse, type Route } from "../route.js"
 import { findAccountByLogin, issueToken, setTokenState, userBody } from "../tokens.js"

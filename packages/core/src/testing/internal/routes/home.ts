@@ -15,25 +15,18 @@
  *   (the code of "not allowed for managed users", a weak source); a uuid outside the caller's
  *   Home → 404/1002. Bursts draw 429 through the global per-route rate limiter.
  */
-import type { FakeAccount } from "../../FakeAccount.js"
-import type { FakeRequest, FakeResponse, PlexTvSettings, PlexTvState } from "../../PlexTvModel.js"
+import type {
+  FakeAccount,
+  FakeRequest,
+  FakeResponse,
+  HomeOptions,
+  HomeState,
+  PlexTvSettings,
+  PlexTvState
+} from "../types.js"
 import { type ApiError, apiErrors, errorResponse, json, ok, toXml, wantsJson, xmlDocument, xmlType } from "../bodies.js"
 import { authenticate, isResponse, type Route } from "../route.js"
 import { issueToken, userBody } from "../tokens.js"
-
-/** What the fake knows about Plex Home. */
-export interface HomeState {
-  readonly usersForm: "object" | "array"
-  readonly switchStatus: number
-}
-
-/** Options for Plex Home. */
-export interface HomeOptions {
-  /** How `GET /api/v2/home/users` answers: plex.tv's object form (default) or a bare array (seen once). */
-  readonly usersForm?: "object" | "array" | undefined
-  /** The success status of a switch (default 201). */
-  readonly switchStatus?: number | undefined
-}
 
 export const initialHome = (options: HomeOptions | undefined): HomeState => ({
   usersForm: options?.usersForm ?? "object",

@@ -7,54 +7,11 @@
  * token issued to the same client identifier (403 otherwise), and a `kid` already registered by
  * another client identifier answers 422. Exchange accepts `jwt` (and the rarer `deviceJWT`).
  */
-import type { FakeRequest, FakeResponse, PlexTvState } from "../../PlexTvModel.js"
+import type { FakeRequest, FakeResponse, FakeSigningKey, JwtOptions, JwtState, PlexTvState } from "../types.js"
 import { decodeJwt } from "../../../internal/jwt.js"
 import { errorResponse, json } from "../bodies.js"
 import { authenticate, isResponse, plexJwtFact, type Route } from "../route.js"
 import { addToken } from "../tokens.js"
-
-/** A registered device key. */
-export interface FakeDeviceKey {
-  readonly x: string
-  readonly clientIdentifier: string
-  readonly accountId: number
-}
-
-/** A nonce handed out by `GET /auth/nonce`. */
-export interface FakeNonce {
-  readonly clientIdentifier: string
-  readonly expiresAt: number
-  readonly used: boolean
-}
-
-/** One of the fake plex.tv's own signing keys (published by `GET /auth/keys`). */
-export interface FakeSigningKey {
-  readonly kid: string
-  readonly x: string
-  readonly d: string
-}
-
-/** What the fake knows about device keys, nonces and its own signing keys. */
-export interface JwtState {
-  readonly deviceKeys: Readonly<Record<string, FakeDeviceKey>>
-  readonly nonces: Readonly<Record<string, FakeNonce>>
-  readonly nonceCount: number
-  /** Published in this order; the fake signs with the last one (catches "first key only" bugs). */
-  readonly signingKeys: ReadonlyArray<FakeSigningKey>
-  readonly tokenLifetimeMillis: number
-  readonly nonceLifetimeMillis: number
-}
-
-/** Options for JWT device authentication. */
-export interface JwtOptions {
-  /**
-   * Lifetime of issued Plex JWTs; default 7 days. Zero or negative issues tokens that arrive
-   * already expired (`exp` at or before `iat`), as a misbehaving plex.tv would.
-   */
-  readonly tokenLifetimeMillis?: number | undefined
-  /** Lifetime of nonces; default 5 minutes. */
-  readonly nonceLifetimeMillis?: number | undefined
-}
 
 /** Fixed Ed25519 keys of the fake plex.tv: test material, never used anywhere else. */
 const signingKeys: ReadonlyArray<FakeSigningKey> = [

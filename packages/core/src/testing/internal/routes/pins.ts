@@ -14,40 +14,10 @@
  *   identifier. No `code` → 400/1004; no pending PIN with it (unknown, expired or already linked)
  *   → 404/1020.
  */
-import type { PlexTvState } from "../../PlexTvModel.js"
+import type { FakePin, PinsOptions, PinsState, PlexTvState } from "../types.js"
 import { type ApiError, apiErrors, errorResponse, noContent, ok } from "../bodies.js"
 import { authenticate, isResponse, type Route } from "../route.js"
 import { issueToken } from "../tokens.js"
-
-/** One PIN the fake made. Times are Unix millis. */
-export interface FakePin {
-  readonly id: number
-  readonly code: string
-  readonly strong: boolean
-  /** The client identifier that created it: the only one that gets its token. */
-  readonly clientIdentifier: string
-  readonly product: string
-  readonly createdAt: number
-  readonly expiresAt: number
-  /** Set once an account approved it. */
-  readonly linked?: { readonly accountId: number; readonly token: string } | undefined
-}
-
-/** What the fake knows about PINs. */
-export interface PinsState {
-  readonly strongLifetimeSeconds: number
-  readonly weakLifetimeSeconds: number
-  /** How many PINs were made: the source of ids and codes. */
-  readonly created: number
-  /** By id. */
-  readonly pins: Readonly<Record<string, FakePin>>
-}
-
-/** Options for PINs: their lifetimes (plex-tv-api.md gives 1800 and 900 seconds from examples only). */
-export interface PinsOptions {
-  readonly strongLifetimeSeconds?: number | undefined
-  readonly weakLifetimeSeconds?: number | undefined
-}
 
 export const initialPins = (options: PinsOptions | undefined): PinsState => ({
   strongLifetimeSeconds: options?.strongLifetimeSeconds ?? 1800,

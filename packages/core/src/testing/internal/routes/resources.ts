@@ -7,28 +7,17 @@
  * `includeRelay=1` no relay connection, without `includeIPv6=1` no IPv6 one. Any value but `1`
  * counts as off.
  */
-import type { FakeAccount } from "../../FakeAccount.js"
-import type { FakeRequest, FakeResponse, PlexTvSettings } from "../../PlexTvModel.js"
+import type {
+  FakeAccount,
+  FakeRequest,
+  FakeResource,
+  FakeResponse,
+  PlexTvSettings,
+  ResourcesOptions,
+  ResourcesState
+} from "../types.js"
 import { json, toXml, wantsJson, xmlDocument, xmlType } from "../bodies.js"
 import { authenticate, isResponse, type Route } from "../route.js"
-
-/** One resource as plex.tv sends it (JSON members; `connections` an array of objects). */
-export type FakeResource = Readonly<Record<string, unknown>>
-
-/** What the fake knows about resources. */
-export interface ResourcesState {
-  /** The list every account gets; `undefined`: the default list built for the caller. */
-  readonly list: ReadonlyArray<FakeResource> | undefined
-}
-
-/** Options for resources. */
-export interface ResourcesOptions {
-  /**
-   * The resources every authenticated account gets, sent as given (connections filtered by the
-   * flags). Default: {@link defaultResources} for the caller.
-   */
-  readonly resources?: ReadonlyArray<FakeResource> | undefined
-}
 
 export const initialResources = (options: ResourcesOptions | undefined): ResourcesState => ({
   list: options?.resources
