@@ -2,28 +2,22 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
-import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as ScheduleInterval from "effect/ScheduleInterval"
 import * as Schema from "effect/Schema"
+import { checkInterval, checkPinId, refuse, waitForLink } from "./internal/pinWait.js"
 import { bodyDecoder } from "./internal/response.js"
 import type { PlexAuthError } from "./PlexAuth.js"
 import type { PlexClientInfo } from "./PlexClientInfo.js"
 import { PlexClient } from "./PlexClient.js"
-import type { PlexConfig, PlexConfigService } from "./PlexConfig.js"
+import type { PlexConfig } from "./PlexConfig.js"
 import { PlexEndpoint } from "./PlexEndpoint.js"
-import { PlexError, PlexInvalidInputError, PlexPinExpiredError } from "./PlexError.js"
+import { PlexPinExpiredError } from "./PlexError.js"
 import { PlexPin } from "./PlexPin.js"
 
 /**
@@ -225,31 +219,6 @@ const PinPoll = Schema.Struct({
   authToken: Schema.optionalWith(Schema.Redacted(Schema.String), { nullable: true })
 })
 
-const MIN_INTERVAL = Duration.millis(100)
-
-const refuse = (argument: string, reason: string) => Effect.fail(new PlexInvalidInputError({ argument, reason }))
-
-/**
- * The PIN's id goes into the URL path: only a positive safe integer (`1.5`, `NaN`, `-1` or `2 ** 60`
- * would make a path plex.tv cannot know, or print as another number).
- */
-const checkPinId = (pin: unknown): Effect.Effect<number, PlexInvalidInputError> => {
-  if (!Predicate.isObject(pin)) return refuse("pin", "must be an object with an id")
-  const id = (pin as { readonly id?: unknown }).id
-  return typeof id === "number" && Number.isSafeInteger(id) && id > 0
-    ? Effect.succeed(id)
-    : refuse("pinId", "must be a positive integer")
-}
-
-const checkInterval = (
-  options: PlexPinWaitOptions | undefined
-): Effect.Effect<Duration.Duration, PlexInvalidInputError> => {
-  const interval = Duration.decodeUnknown(options?.interval ?? Duration.seconds(1))
-  if (Option.isNone(interval)) return refuse("interval", "must be a duration")
-  if (!Duration.isFinite(interval.value)) return refuse("interval", "must be finite")
-  return Effect.succeed(Duration.max(interval.value, MIN_INTERVAL))
-}
-
 const createPinEndpoint = PlexEndpoint.make({
   name: "PlexPinAuth.createPin",
   method: "POST",
@@ -272,46 +241,6 @@ const pollEndpoint = (id: number, idempotent: boolean) =>
     decode: decodePoll,
     rules: [(failure) => failure.status === 404 ? new PlexPinExpiredError({ pinId: id }) : undefined]
   })
-
-type PollOutcome = Either.Either<Option.Option<Redacted.Redacted<string>>, PlexPinAuthError>
-
-/**
- * The one schedule of `waitForToken`, fed each poll's outcome: a token ends it; no token yet waits
- * the interval; a 429 waits longer each time (doubling up to the slowest pace, never sooner than
- * `Retry-After`); a transient failure (no answer, 502/503/504) is tried again with the retry
- * back-off at most `retry.times` times in a row; anything else ends it with that failure.
- */
-const pollSchedule = (
-  interval: Duration.Duration,
-  slowest: Duration.Duration,
-  retry: PlexConfigService["retry"]
-): Schedule.Schedule<PollOutcome, PollOutcome> =>
-  Schedule.makeWithState(
-    { limited: 0, transient: 0 },
-    (now, outcome: PollOutcome, state) => {
-      const after = (delay: Duration.Duration, next: typeof state) =>
-        Effect.succeed(
-          [next, outcome, ScheduleDecision.continueWith(ScheduleInterval.after(now + Duration.toMillis(delay)))] as const
-        )
-      const stop = Effect.succeed([state, outcome, ScheduleDecision.done] as const)
-      if (Either.isRight(outcome)) return Option.isSome(outcome.right) ? stop : after(interval, { limited: 0, transient: 0 })
-      const error = outcome.left
-      if (error._tag === "PlexRateLimitError") {
-        const limited = state.limited + 1
-        const pause = Duration.min(Duration.times(interval, 2 ** Math.min(limited, 30)), slowest)
-        const wait = Duration.max(pause, Option.getOrElse(error.retryAfter, () => Duration.zero))
-        return after(wait, { limited, transient: 0 })
-      }
-      if (PlexError.isRetryable(error) && state.transient < retry.times) {
-        const backoff = Duration.min(Duration.times(retry.base, 2 ** state.transient), retry.cap)
-        return Effect.flatMap(
-          Random.nextRange(0.8, 1.2),
-          (jitter) => after(Duration.times(backoff, jitter), { limited: state.limited, transient: state.transient + 1 })
-        )
-      }
-      return stop
-    }
-  )
 
 const make: Effect.Effect<PlexPinAuthService, never, PlexClient> = Effect.gen(function*() {
   const plex = yield* PlexClient
@@ -341,29 +270,13 @@ const make: Effect.Effect<PlexPinAuthService, never, PlexClient> = Effect.gen(fu
     function*(pin: Pick<PlexPin, "id" | "expiresAt">, options?: PlexPinWaitOptions) {
       const id = yield* checkPinId(pin)
       if (!DateTime.isDateTime(pin.expiresAt)) return yield* refuse("expiresAt", "must be a DateTime")
-      const interval = yield* checkInterval(options)
+      const interval = yield* checkInterval(options?.interval)
       yield* Effect.annotateCurrentSpan({
         "plex.endpoint": "GET /api/v2/pins/{id}",
         "plex.pin.id": id,
         "plex.pin.interval": Duration.format(interval)
       })
-      const expired = new PlexPinExpiredError({ pinId: id })
-      const remaining = DateTime.toEpochMillis(pin.expiresAt) - (yield* Clock.currentTimeMillis)
-      if (remaining <= 0) return yield* expired
-      const schedule = pollSchedule(interval, Duration.max(retry.cap, interval), retry)
-      // the expiry bounds everything, a wait or a request in flight included
-      const deadline = DateTime.toEpochMillis(pin.expiresAt)
-      // a wait that ends at the expiry makes no last request, whichever wakes first
-      const once = Effect.flatMap(
-        Clock.currentTimeMillis,
-        (now) => now >= deadline ? Effect.fail(expired) : poll(id, false)
-      )
-      const last = yield* Effect.repeat(Effect.either(once), schedule).pipe(
-        Effect.timeoutFail({ duration: remaining, onTimeout: () => expired })
-      )
-      if (Either.isLeft(last)) return yield* Effect.fail(last.left)
-      if (Option.isSome(last.right)) return last.right.value
-      return yield* expired // cannot happen: the schedule ends only on a token or a failure
+      return yield* waitForLink(id, pin.expiresAt, interval, retry, poll(id, false))
     }
   )
 
