@@ -193,6 +193,11 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     )
   )
   const baseUrls: Record<PlexHost, string> = { plex: config.baseUrl, clients: config.clientsBaseUrl }
+  // the host named in the status errors' messages: the configured one, not always plex.tv
+  const hosts: Record<string, string | undefined> = {
+    [config.baseUrl]: hostOfUrl(config.baseUrl),
+    [config.clientsBaseUrl]: hostOfUrl(config.clientsBaseUrl)
+  }
   const identity = { ...clientHeaders(config.client), accept: "application/json" }
   const gate: Gate = makeGate({
     rateLimitCooldown: Duration.max(config.retry.base, Duration.seconds(1)),
@@ -227,12 +232,13 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
   ) =>
   (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, E | PlexCallError> => {
     const status = response.status
+    const host = hosts[baseUrl]
     if (!answeredBy(response, baseUrl)) return Effect.zipRight(discard(response), Effect.fail(followedElsewhere(response)))
     if (status >= 200 && status < 300) {
       return Effect.mapError(endpoint.decode(response, limit), (error) =>
         error._tag === "PlexDecodeError" ? redactPaths(error, secrets) : error)
     }
-    if (isRedirect(status)) return Effect.zipRight(discard(response), Effect.fail(redirectError(response)))
+    if (isRedirect(status)) return Effect.zipRight(discard(response), Effect.fail(redirectError(response, host)))
     return Effect.flatMap(readErrorBody(response), (text): Effect.Effect<never, E | PlexCallError> => {
       const failure: PlexFailure = {
         status,
@@ -240,13 +246,13 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         errors: parseErrors(response.headers["content-type"], text, secrets())
       }
       if (status === 429) {
-        return Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(rateLimitError(failure, now, maxRetryAfter)))
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(rateLimitError(failure, now, maxRetryAfter, host)))
       }
       for (const rule of endpoint.rules) {
         const error = rule(failure)
         if (error !== undefined && error !== null) return Effect.fail(error as E)
       }
-      return Effect.fail(commonError(endpoint.credential, failure))
+      return Effect.fail(commonError(endpoint.credential, failure, host))
     })
   }
 
@@ -322,17 +328,26 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
       const deadlineAt = start + deadline
       // One attempt, its timeout cut to what is left of the deadline: the deadline needs no timer
       // of its own. The gate fails at once when it stays shut past the deadline.
-      const once = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      // the attempt's timeout is what is left of the deadline when it is sent (after any wait at the gate)
+      const sendAt = (now: number) => {
         const left = deadlineAt - now
         if (left <= 0) return Effect.fail(deadlineTimeout)
-        const within = left < timeout ? left : timeout
         // only an answer of the host shuts its gate: never the gate's own refusal
-        const send = Effect.tapError(
-          attempt(request, within, left < timeout ? deadlineTimeout : attemptTimeout, handle, secretInUrl),
+        return Effect.tapError(
+          attempt(
+            request,
+            left < timeout ? left : timeout,
+            left < timeout ? deadlineTimeout : attemptTimeout,
+            handle,
+            secretInUrl
+          ),
           (error) => gate.observe(baseUrl, error as PlexError)
         )
-        return gate.isOpen(baseUrl, signIn, now) ? send : Effect.zipRight(gate.pass(baseUrl, signIn, deadlineAt), send)
-      })
+      }
+      const once = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        gate.isOpen(baseUrl, signIn, now)
+          ? sendAt(now)
+          : Effect.zipRight(gate.pass(baseUrl, signIn, deadlineAt), Effect.flatMap(Clock.currentTimeMillis, sendAt)))
       // The success path pays for no schedule: only a failure starts the retry loop, which is
       // handed that first failure as its first input. No wait runs past the deadline.
       return Effect.catchAll(once, (first) => {
@@ -374,6 +389,15 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
 
 // ---------------------------------------------------------------------------------------------
 // answers from elsewhere
+
+/** The host (with its port, if any) of a configured base URL; never its credentials or path. */
+const hostOfUrl = (baseUrl: string): string | undefined => {
+  try {
+    return new URL(baseUrl).host || undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Whether the answer is from the host the request was sent to. An `HttpClient` that follows
