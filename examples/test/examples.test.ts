@@ -68,9 +68,9 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
   "retry-timeout.ts": [
     "per-attempt timeout 3s, automatic retries 0",
     "first call:  fake-owner after 1 attempt(s)",
-    /attempt 1: PlexRateLimitError: rate limited by plex\.tv, retry after 1s, will retry/,
+    /attempt 1: PlexRateLimitError: rate limited by 127\.0\.0\.1:\d+, retry after 1s, will retry/,
     /second call: fake-owner after [2-9] attempt\(s\)/,
-    "attempt 1: PlexUnauthorizedError: plex.tv refused the request: InvalidToken",
+    /attempt 1: PlexUnauthorizedError: 127\.0\.0\.1:\d+ refused the request: InvalidToken/,
     "outcome: refused (InvalidToken): sign in again",
     /outcome: gave up after \d+ attempt\(s\): the overall budget ran out/
   ],

@@ -30,6 +30,15 @@ export class PlexApiError extends Schema.Class<PlexApiError>("@effect-plex/core/
 
 const statusFields = { status: Schema.Int, errors: Schema.Array(PlexApiError) }
 
+/**
+ * The host that answered, as configured (`PlexConfig.baseUrl` or `clientsBaseUrl`): `"plex.tv"`,
+ * `"clients.plex.tv"`, `"127.0.0.1:32400"`. Filled by the library on every status error it
+ * builds; missing on errors built by hand, whose messages then say `plex.tv`.
+ */
+const hostField = { host: Schema.optional(Schema.String) }
+
+const hostOf = (error: { readonly host?: string | undefined }): string => error.host ?? "plex.tv"
+
 const describe = ({ errors, status }: { readonly status: number; readonly errors: ReadonlyArray<PlexApiError> }) => {
   const codes = errors.flatMap((error) => (error.code === undefined ? [] : [error.code]))
   return `HTTP ${status}${codes.length > 0 ? `, code ${codes.join(", ")}` : ""}`
@@ -50,14 +59,14 @@ const describe = ({ errors, status }: { readonly status: number; readonly errors
 export class PlexBadRequestError
   extends Schema.TaggedError<PlexBadRequestError>("@effect-plex/core/PlexBadRequestError")(
     "PlexBadRequestError",
-    statusFields
+    { ...statusFields, ...hostField }
   )
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `plex.tv rejected the request as malformed (${describe(this)})`
+    return `${hostOf(this)} rejected the request as malformed (${describe(this)})`
   }
 }
 
@@ -65,8 +74,14 @@ export class PlexBadRequestError
  * Why plex.tv refused a request, derived from its error code:
  * 1029 `VerificationRequired`, 1028 `InvalidVerificationCode`, 1031 `Throttled`, 1001
  * `InvalidCredentials` on sign-in and `InvalidToken` on token calls, 422 and 498 `InvalidToken`.
- * A 401 on a token call without a known code is `InvalidToken` too (plex.tv's rule: 401 means the
- * token is invalid).
+ * A 401 on a token call with plex.tv's error list but no known code is `InvalidToken` too
+ * (plex.tv's rule: 401 means the token is invalid).
+ *
+ * `InvalidToken` is reported only when plex.tv itself said so (its JSON or XML error list, the
+ * 422 `Invalid token` answer, or 498): discard the token then. A 401 or 422 **without** plex.tv's
+ * error list (an HTML page of a proxy or a captive portal, an empty body) is `UnrecognizedAnswer`
+ * (since 0.2.0): it says nothing about the credentials, so **keep the token**; whether and when to
+ * try again is the caller's choice (it is not retried automatically).
  *
  * @since 0.1.0
  * @category models
@@ -82,7 +97,8 @@ export const PlexUnauthorizedReason = Schema.Literal(
   "InvalidVerificationCode",
   "InvalidToken",
   "Throttled",
-  "Unknown"
+  "Unknown",
+  "UnrecognizedAnswer"
 )
 
 /**
@@ -114,14 +130,14 @@ export type PlexUnauthorizedReason = typeof PlexUnauthorizedReason.Type
 export class PlexUnauthorizedError
   extends Schema.TaggedError<PlexUnauthorizedError>("@effect-plex/core/PlexUnauthorizedError")(
     "PlexUnauthorizedError",
-    { ...statusFields, reason: PlexUnauthorizedReason }
+    { ...statusFields, reason: PlexUnauthorizedReason, ...hostField }
   )
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `plex.tv refused the request: ${this.reason} (${describe(this)})`
+    return `${hostOf(this)} refused the request: ${this.reason} (${describe(this)})`
   }
 }
 
@@ -141,7 +157,8 @@ export class PlexUnauthorizedError
  */
 export class PlexRateLimitError
   extends Schema.TaggedError<PlexRateLimitError>("@effect-plex/core/PlexRateLimitError")("PlexRateLimitError", {
-    retryAfter: Schema.OptionFromSelf(Schema.DurationFromSelf)
+    retryAfter: Schema.OptionFromSelf(Schema.DurationFromSelf),
+    ...hostField
   })
 {
   /**
@@ -149,8 +166,8 @@ export class PlexRateLimitError
    */
   override get message(): string {
     return this.retryAfter._tag === "Some"
-      ? `rate limited by plex.tv, retry after ${Duration.format(this.retryAfter.value)}`
-      : "rate limited by plex.tv"
+      ? `rate limited by ${hostOf(this)}, retry after ${Duration.format(this.retryAfter.value)}`
+      : `rate limited by ${hostOf(this)}`
   }
 }
 
@@ -170,6 +187,7 @@ export class PlexHttpError extends Schema.TaggedError<PlexHttpError>("@effect-pl
   "PlexHttpError",
   {
     ...statusFields,
+    ...hostField,
     /**
      * For a redirect (3xx), which is never followed: the host it pointed to (such as
      * `"evil.example:8443"`), never its path or query. Absent when the redirect named no valid URL.
@@ -184,7 +202,7 @@ export class PlexHttpError extends Schema.TaggedError<PlexHttpError>("@effect-pl
     const redirect = this.status >= 300 && this.status < 400
       ? `, a redirect${this.redirectHost === undefined ? "" : ` to ${this.redirectHost}`}, not followed`
       : ""
-    return `unexpected answer from plex.tv (${describe(this)}${redirect})`
+    return `unexpected answer from ${hostOf(this)} (${describe(this)}${redirect})`
   }
 }
 
@@ -566,7 +584,8 @@ export const PlexError = {
    * True when the token itself is dead and should be discarded: plex.tv called it invalid
    * (`PlexUnauthorizedError` with reason `InvalidToken`), or it was refused before sending because
    * it can never be sent (`PlexInvalidInputError` for the `token`). Every other failure (5xx, a
-   * timeout, no network, a rate limit) says nothing about the token: keep it.
+   * timeout, no network, a rate limit, a 401 that was not plex.tv's answer: reason
+   * `UnrecognizedAnswer`) says nothing about the token: keep it.
    */
   isInvalidToken: (error: PlexError): boolean =>
     (error._tag === "PlexUnauthorizedError" && error.reason === "InvalidToken") ||

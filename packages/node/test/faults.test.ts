@@ -43,8 +43,9 @@ const reason = (pattern: RegExp) => (error: PlexError) =>
 const tooLarge = (error: PlexError) => assert.strictEqual(error._tag === "PlexDecodeError" && error.reason, "TooLarge")
 const notTooLarge = (error: PlexError) =>
   assert.isTrue(error._tag === "PlexDecodeError" && error.reason === undefined, String(error))
+/** A 401/422 whose body is not plex.tv's error list says nothing about the token: not InvalidToken. */
 const unauthorized = (error: PlexError) =>
-  assert.strictEqual(error._tag === "PlexUnauthorizedError" && error.reason, "InvalidToken")
+  assert.strictEqual(error._tag === "PlexUnauthorizedError" && error.reason, "UnrecognizedAnswer")
 const MARKUP = 256 * 1024
 const BOMB = 64 * 1024 * 1024
 

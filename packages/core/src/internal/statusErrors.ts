@@ -20,7 +20,12 @@ import {
 /** The status errors any call can end in. */
 export type CommonStatusError = PlexBadRequestError | PlexUnauthorizedError | PlexRateLimitError | PlexHttpError
 
-/** Why a 401 was given: plex.tv's code first, then what the call sent. */
+/**
+ * Why a 401 was given: plex.tv's code first, then whether the body was plex.tv's at all, then what
+ * the call sent. A 401 without plex.tv's error list (JSON `errors` or XML `<errors>`) is
+ * `UnrecognizedAnswer`: an HTML page from a proxy or a captive portal, an empty body. It says
+ * nothing about the token, which must be kept.
+ */
 export const unauthorizedReason = (
   credential: PlexCredential,
   errors: ReadonlyArray<PlexApiError>
@@ -37,7 +42,9 @@ export const unauthorizedReason = (
         return credential === "password" ? "InvalidCredentials" : "InvalidToken"
     }
   }
-  // Plex's rule for a token call: 401 means the token is invalid, whatever the body (or none) says
+  // a proxy or captive portal in the way: not plex.tv's answer, so not a verdict on the token
+  if (errors.length === 0) return "UnrecognizedAnswer"
+  // Plex's rule for a token call: a 401 of plex.tv (its error list, whatever the code) means the token is invalid
   return credential === "token" ? "InvalidToken" : "Unknown"
 }
 
@@ -70,7 +77,10 @@ export const parseRetryAfter = (
 /** A redirect (3xx, or a browser's opaque redirect, status 0): the host it points to, never its path or query. */
 export const isRedirect = (status: number): boolean => (status >= 300 && status < 400) || status === 0
 
-export const redirectError = (response: HttpClientResponse.HttpClientResponse): PlexHttpError => {
+/** `host` of the error, when known: the configured host that answered. */
+const hostField = (host: string | undefined) => (host === undefined ? {} : { host })
+
+export const redirectError = (response: HttpClientResponse.HttpClientResponse, answeredBy?: string): PlexHttpError => {
   const location = response.headers["location"]
   let host: string | undefined
   if (location !== undefined && location.length <= 8 * 1024) {
@@ -80,33 +90,61 @@ export const redirectError = (response: HttpClientResponse.HttpClientResponse): 
       host = undefined
     }
   }
-  return new PlexHttpError({ status: response.status, errors: [], ...(host === undefined ? {} : { redirectHost: host }) })
+  return new PlexHttpError({
+    status: response.status,
+    errors: [],
+    ...hostField(answeredBy),
+    ...(host === undefined ? {} : { redirectHost: host })
+  })
 }
 
-/** The common error of a failure status other than 429 and a redirect. */
-export const commonError = (credential: PlexCredential, failure: PlexFailure): CommonStatusError => {
+/**
+ * The common error of a failure status other than 429 and a redirect. `host` is the configured host
+ * the request went to (`plex.tv`, `clients.plex.tv`, `127.0.0.1:32400`), named in the message.
+ *
+ * `InvalidToken` only when plex.tv itself said so: a 401 with its error list (JSON or XML), a 422
+ * with its error list (the revoked-token answer `Invalid token`), or a 498 (an expired Plex JWT).
+ * A 401 or 422 without plex.tv's error list is `UnrecognizedAnswer`.
+ */
+export const commonError = (credential: PlexCredential, failure: PlexFailure, host?: string): CommonStatusError => {
   const { errors, status } = failure
   switch (status) {
     case 400:
-      return new PlexBadRequestError({ status, errors })
+      return new PlexBadRequestError({ status, errors, ...hostField(host) })
     case 401:
-      return new PlexUnauthorizedError({ status, errors, reason: unauthorizedReason(credential, errors) })
-    case 422:
-      // a revoked token answers 422 "Invalid token"
       return new PlexUnauthorizedError({
         status,
         errors,
-        reason: credential === "password" && !isRevokedToken(errors)
+        reason: unauthorizedReason(credential, errors),
+        ...hostField(host)
+      })
+    case 422:
+      // a revoked token answers 422 "Invalid token"; a 422 that is not plex.tv's says nothing
+      return new PlexUnauthorizedError({
+        status,
+        errors,
+        reason: errors.length === 0
+          ? "UnrecognizedAnswer"
+          : credential === "password" && !isRevokedToken(errors)
           ? unauthorizedReason(credential, errors)
-          : "InvalidToken"
+          : "InvalidToken",
+        ...hostField(host)
       })
     case 498:
-      return new PlexUnauthorizedError({ status, errors, reason: "InvalidToken" })
+      return new PlexUnauthorizedError({ status, errors, reason: "InvalidToken", ...hostField(host) })
     default:
-      return new PlexHttpError({ status, errors })
+      return new PlexHttpError({ status, errors, ...hostField(host) })
   }
 }
 
 /** A 429: its `Retry-After`, at most `maxRetryAfter` millis. */
-export const rateLimitError = (failure: Pick<PlexFailure, "headers">, now: number, maxRetryAfter: number) =>
-  new PlexRateLimitError({ retryAfter: parseRetryAfter(failure.headers["retry-after"], now, maxRetryAfter) })
+export const rateLimitError = (
+  failure: Pick<PlexFailure, "headers">,
+  now: number,
+  maxRetryAfter: number,
+  host?: string
+) =>
+  new PlexRateLimitError({
+    retryAfter: parseRetryAfter(failure.headers["retry-after"], now, maxRetryAfter),
+    ...hostField(host)
+  })
