@@ -14,6 +14,8 @@ import { PlexClientInfo } from "./PlexClientInfo.js"
 
 const DEFAULT_BASE_URL = "https://plex.tv"
 const DEFAULT_CLIENTS_BASE_URL = "https://clients.plex.tv"
+/** Shown to the user on plex.tv's consent page and in their Authorized Devices: never sent empty. */
+const DEFAULT_PRODUCT = "effect-plex"
 
 const BaseUrl = Schema.String.pipe(
   Schema.filter((s) => {
@@ -92,6 +94,9 @@ const Options = Schema.Struct({
 /**
  * The plain options {@link PlexConfig.layer} takes. Only `client.clientIdentifier` is required.
  *
+ * - `client.product`: default `"effect-plex"` ({@link PlexConfig.defaultProduct}, since 0.2.0). It
+ *   is always sent as `X-Plex-Product` and put in `plexAuthAppUrl`: plex.tv's consent page and the
+ *   user's Authorized Devices show it, so set your app's name.
  * - `baseUrl`: default `https://plex.tv`.
  * - `clientsBaseUrl`: the host of the resources and JWT endpoints; default `https://clients.plex.tv`
  *   when `baseUrl` is the default, otherwise `baseUrl` (a local or proxied plex.tv serves both).
@@ -202,8 +207,10 @@ const make = (options: unknown): Effect.Effect<PlexConfigService, ConfigError.Co
     Effect.mapError((error) =>
       ConfigError.InvalidData(["PlexConfig"], `invalid plex.tv configuration: ${describeIssues(error)}`)
     ),
-    Effect.map(({ clientsBaseUrl, ...config }) => ({
+    Effect.map(({ client, clientsBaseUrl, ...config }) => ({
       ...config,
+      // plex.tv's consent page (app.plex.tv/auth) and the device list show the product: always send one
+      client: client.product === undefined ? PlexClientInfo.make({ ...client, product: DEFAULT_PRODUCT }) : client,
       clientsBaseUrl: clientsBaseUrl ??
         (config.baseUrl === DEFAULT_BASE_URL ? DEFAULT_CLIENTS_BASE_URL : config.baseUrl)
     }))
@@ -223,6 +230,20 @@ const make = (options: unknown): Effect.Effect<PlexConfigService, ConfigError.Co
  * })
  */
 export class PlexConfig extends Context.Tag("@effect-plex/core/PlexConfig")<PlexConfig, PlexConfigService>() {
+  /**
+   * The product name sent when `client.product` is unset: `"effect-plex"`. plex.tv shows the
+   * product on its consent page (`app.plex.tv/auth`) and in the user's Authorized Devices, so it
+   * is never left out; set your app's name instead.
+   *
+   * @since 0.2.0
+   * @category config
+   * @example
+   * import { PlexConfig } from "@effect-plex/core"
+   *
+   * console.log(PlexConfig.defaultProduct) // "effect-plex"
+   */
+  static readonly defaultProduct: string = DEFAULT_PRODUCT
+
   /**
    * Validates plain options and fills in the defaults. A bad value fails the layer with a
    * `ConfigError` that names each bad field and why.

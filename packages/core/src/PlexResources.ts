@@ -31,8 +31,9 @@ export type PlexResourcesError = PlexAuthError
 
 /**
  * Options of {@link PlexResourcesService.list}: which kinds of connection plex.tv should include.
- * Each is sent as a `0`/`1` query parameter; plex.tv's default for each is `0` (left out), and so
- * is this library's.
+ * Each is sent as a `0`/`1` query parameter. plex.tv's own default for each is `0`, but every real
+ * client (and Plex's documentation) asks for all three, so this library sends `1` for each option
+ * left unset (since 0.2.0; `0.1.0` sent `0`): pass `false` to leave a kind out.
  *
  * - `includeHttps`: the `https://….plex.direct` connections (without it, only plain http ones);
  * - `includeRelay`: the connections through Plex's relay;
@@ -43,8 +44,8 @@ export type PlexResourcesError = PlexAuthError
  * @example
  * import type { PlexResourcesListOptions } from "@effect-plex/core"
  *
- * const everything: PlexResourcesListOptions = { includeHttps: true, includeRelay: true, includeIPv6: true }
- * console.log(everything)
+ * const noRelay: PlexResourcesListOptions = { includeRelay: false } // https and IPv6 still included
+ * console.log(noRelay)
  */
 export interface PlexResourcesListOptions {
   readonly includeHttps?: boolean | undefined
@@ -127,7 +128,8 @@ const bestConnection = (
   return Option.fromNullable(best)
 }
 
-const flag = (value: boolean | undefined) => (value === true ? "1" : "0")
+/** Unset means `1`, as real clients ask: only an explicit `false` leaves a kind of connection out. */
+const flag = (value: boolean | undefined) => (value === false ? "0" : "1")
 
 const listFlags = ["includeHttps", "includeRelay", "includeIPv6"] as const
 

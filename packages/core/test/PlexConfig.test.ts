@@ -169,7 +169,7 @@ describe("PlexConfig.layerConfig", () => {
   it.effect("needs only PLEX_CLIENT_IDENTIFIER; the rest has defaults", () =>
     Effect.gen(function*() {
       const value = yield* fromEnv({ PLEX_CLIENT_IDENTIFIER: "only-this" })
-      assert.deepStrictEqual({ ...value.client }, { clientIdentifier: "only-this" })
+      assert.deepStrictEqual({ ...value.client }, { clientIdentifier: "only-this", product: "effect-plex" })
       assert.strictEqual(value.baseUrl, "https://plex.tv")
       assert.strictEqual(value.clientsBaseUrl, "https://clients.plex.tv")
       assert.isTrue(Duration.equals(value.timeout, Duration.seconds(10)))

@@ -120,23 +120,43 @@ describe("PlexResources.list over the fake plex.tv", () => {
       ])
     }).pipe(Effect.provide(stack())))
 
-  it.effect("sends the flags as 0/1 query parameters; plex.tv filters the connections by them", () =>
+  it.effect("asks for https, relay and IPv6 connections unless told otherwise, as real clients do", () =>
     Effect.gen(function*() {
       sentParams.length = 0
       const count = (resources: ReadonlyArray<PlexResource>) => byName(resources, "Fake Server").connections.length
-      assert.strictEqual(count(yield* list(OWNER_TOKEN)), 1) // local http only
-      assert.strictEqual(count(yield* list(OWNER_TOKEN, { includeHttps: true })), 3)
-      assert.strictEqual(count(yield* list(OWNER_TOKEN, { includeHttps: true, includeRelay: true })), 4)
-      assert.strictEqual(count(yield* list(OWNER_TOKEN, { includeHttps: true, includeIPv6: true })), 4)
-      assert.strictEqual(count(yield* list(OWNER_TOKEN, all)), 5)
+      assert.strictEqual(count(yield* list(OWNER_TOKEN)), 5) // every kind
+      assert.strictEqual(count(yield* list(OWNER_TOKEN, {})), 5)
+      assert.strictEqual(count(yield* list(OWNER_TOKEN, { includeHttps: false, includeRelay: false, includeIPv6: false })), 1)
       assert.deepStrictEqual(sentParams, [
-        { includeHttps: "0", includeRelay: "0", includeIPv6: "0" },
-        { includeHttps: "1", includeRelay: "0", includeIPv6: "0" },
-        { includeHttps: "1", includeRelay: "1", includeIPv6: "0" },
-        { includeHttps: "1", includeRelay: "0", includeIPv6: "1" },
-        { includeHttps: "1", includeRelay: "1", includeIPv6: "1" }
+        { includeHttps: "1", includeRelay: "1", includeIPv6: "1" },
+        { includeHttps: "1", includeRelay: "1", includeIPv6: "1" },
+        { includeHttps: "0", includeRelay: "0", includeIPv6: "0" }
       ])
     }).pipe(Effect.provide(stack())))
+
+  it.effect.prop(
+    "sends each flag as 1 unless it is false; plex.tv filters the connections by them",
+    [FastCheck.constantFrom(true, false, undefined), FastCheck.constantFrom(true, false, undefined), FastCheck.constantFrom(true, false, undefined)],
+    ([includeHttps, includeRelay, includeIPv6]) =>
+      Effect.gen(function*() {
+        sentParams.length = 0
+        const options = { includeHttps, includeRelay, includeIPv6 }
+        const server = byName(yield* list(OWNER_TOKEN, options), "Fake Server")
+        const on = (value: boolean | undefined) => value !== false
+        assert.deepStrictEqual(sentParams, [{
+          includeHttps: on(includeHttps) ? "1" : "0",
+          includeRelay: on(includeRelay) ? "1" : "0",
+          includeIPv6: on(includeIPv6) ? "1" : "0"
+        }])
+        for (const connection of server.connections) {
+          if (connection.relay) assert.isTrue(on(includeRelay))
+          if (connection.IPv6) assert.isTrue(on(includeIPv6))
+          if (connection.protocol === "https") assert.isTrue(on(includeHttps))
+        }
+        // the local http connection is always listed
+        assert.isTrue(server.connections.some((c) => c.local && c.protocol === "http"))
+      }).pipe(Effect.provide(stack()))
+  )
 
   it.effect("a Home member sees the admin's server as not owned, with a token of its own", () =>
     Effect.gen(function*() {
