@@ -13,9 +13,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import {
   PasswordCredentials,
   PlexAuth,
@@ -52,33 +50,30 @@ const required = <A>(name: string, what: string) => (value: Option.Option<A>) =>
 
 const token = Effect.flatMap(secretVariable("PLEX_TOKEN"), required("PLEX_TOKEN", "a plex.tv token"))
 
-const decodeCredentials = Schema.decodeUnknownEither(PasswordCredentials)
-
 const credentials = Effect.gen(function*() {
   const login = yield* Effect.flatMap(variable("PLEX_LOGIN"), required("PLEX_LOGIN", "the username or e-mail"))
   const password = yield* Effect.flatMap(secretVariable("PLEX_PASSWORD"), required("PLEX_PASSWORD", "the password"))
   const code = yield* variable("PLEX_VERIFICATION_CODE")
-  const decoded = decodeCredentials({
+  // PasswordCredentials.decode keeps no refused value: its error names the field, never the value
+  return yield* PasswordCredentials.decode({
     login,
-    password: Redacted.value(password),
+    password,
     ...Option.match(code, { onNone: () => ({}), onSome: (verificationCode) => ({ verificationCode }) })
-  })
-  if (Either.isRight(decoded)) return decoded.right
-  // the schema's messages never quote a value; the ParseError itself (which does) is not printed
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
-  switch (issue?.path[0]) {
-    case "verificationCode":
-      return yield* Effect.fail(
-        new CliError({
-          code: ExitCode.verification,
-          text: "PLEX_VERIFICATION_CODE must be the 6 digits of your authenticator app (nothing was sent)"
-        })
-      )
-    case "password":
-      return yield* Effect.fail(usageError(`PLEX_PASSWORD: ${issue.message} (nothing was sent)`))
-    default:
-      return yield* Effect.fail(usageError(`PLEX_LOGIN: ${issue?.message ?? "invalid"} (nothing was sent)`))
-  }
+  }).pipe(
+    Effect.mapError((error) => {
+      switch (error.argument) {
+        case "verificationCode":
+          return new CliError({
+            code: ExitCode.verification,
+            text: "PLEX_VERIFICATION_CODE must be the 6 digits of your authenticator app (nothing was sent)"
+          })
+        case "password":
+          return usageError(`PLEX_PASSWORD: ${error.reason} (nothing was sent)`)
+        default:
+          return usageError(`PLEX_LOGIN: ${error.reason} (nothing was sent)`)
+      }
+    })
+  )
 })
 
 // ---------------------------------------------------------------------------------------------
