@@ -13,20 +13,17 @@ import { PlexAuth, type PlexAuthError } from "@effect-plex/core"
 import { PlexTvFake } from "@effect-plex/core/testing"
 import {
   CLIENT_ID,
-  credentials,
   emptyResponse,
   fakeAuth,
   getTokenDetails,
   hang,
-  isDone,
-  managedToken,
-  owner,
   refused,
   signIn,
-  twoFactor,
   withClock,
   wrappedFakeAuth
 } from "./utils.js"
+import { credentials, owner, tokens, twoFactor } from "../../../test-support/accounts.js"
+import { isDone } from "../../../test-support/exits.js"
 
 const ownerSignIn = signIn(credentials(owner.login, owner.password))
 const wrongPassword = signIn(credentials(owner.login, "not-the-password"))
@@ -143,7 +140,7 @@ layer(fakeAuth())("getTokenDetails over the fake plex.tv", (it) => {
 
   it.effect("a managed user's token decodes, nulls and empty strings included", () =>
     Effect.gen(function*() {
-      const user = yield* getTokenDetails(managedToken)
+      const user = yield* getTokenDetails(tokens.managed)
       assert.strictEqual(user.id, 10000002)
       assert.strictEqual(user.username, "")
       assert.strictEqual(user.email, "")

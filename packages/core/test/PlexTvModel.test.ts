@@ -13,7 +13,8 @@ import {
   type PlexTvSettings,
   type PlexTvState
 } from "@effect-plex/core/testing"
-import { getTokenDetails, owner, wrappedFakeAuth } from "./utils.js"
+import { getTokenDetails, wrappedFakeAuth } from "./utils.js"
+import { owner } from "../../../test-support/accounts.js"
 
 const CLIENT = "model-client"
 const json = "application/json"

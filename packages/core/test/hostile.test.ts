@@ -23,13 +23,9 @@ import {
   PlexResources,
   PlexUser
 } from "@effect-plex/core"
-import {
-  assertSuccessOrPlexError,
-  OWNER_TOKEN,
-  ownerCredentials,
-  services,
-  type Services
-} from "./reliabilitySupport.js"
+import { OWNER_TOKEN, ownerCredentials } from "../../../test-support/accounts.js"
+import { assertSuccessOrPlexError } from "../../../test-support/exits.js"
+import { type Services, services } from "../../../test-support/services.js"
 
 const key = await Effect.runPromise(PlexDeviceKey.generate)
 

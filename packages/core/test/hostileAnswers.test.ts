@@ -11,9 +11,7 @@ import { PlexAuth, PlexError, type PlexHttpError } from "@effect-plex/core"
 import { parseErrors } from "../src/internal/errorBody.js"
 import { parseXmlErrors } from "../src/internal/xml.js"
 import {
-  credentials,
   emptyResponse,
-  failure,
   getTokenDetails,
   jsonResponse,
   type Recorded,
@@ -24,6 +22,8 @@ import {
   userJson,
   withClock
 } from "./utils.js"
+import { credentials } from "../../../test-support/accounts.js"
+import { typedFailure } from "../../../test-support/exits.js"
 
 const decoder = new TextDecoder()
 
@@ -65,7 +65,7 @@ describe("an error body that echoes the request keeps no secret", () => {
     it.effect(`sign-in, ${name}: the password is <redacted>, the code kept, the message short`, () => {
       const http = scripted(answer)
       return Effect.gen(function*() {
-        const error = failure(yield* withClock(signIn(credentials("alice", password, { verificationCode: "123456" }))))
+        const error = typedFailure(yield* withClock(signIn(credentials("alice", password, { verificationCode: "123456" }))))
         assert.isTrue(PlexError.is(error))
         for (const text of allRenderings(error)) {
           assert.notInclude(text, SENTINEL_PASSWORD)
@@ -81,7 +81,7 @@ describe("an error body that echoes the request keeps no secret", () => {
     it.effect(`a token call, ${name}: the token is <redacted>`, () => {
       const http = scripted(answer)
       return Effect.gen(function*() {
-        const error = failure(yield* withClock(getTokenDetails(SENTINEL_TOKEN)))
+        const error = typedFailure(yield* withClock(getTokenDetails(SENTINEL_TOKEN)))
         assert.strictEqual(error._tag, "PlexUnauthorizedError")
         for (const text of allRenderings(error)) assert.notInclude(text, SENTINEL_TOKEN)
       }).pipe(Effect.provide(http.layer({ retry: { times: 0 } })))
@@ -99,7 +99,7 @@ describe("an error body that echoes the request keeps no secret", () => {
         const error = yield* Effect.provide(
           withClock(signIn(credentials("alice", secret))),
           http.layer({ retry: { times: 0 } })
-        ).pipe(Effect.map(failure))
+        ).pipe(Effect.map(typedFailure))
         const message = "errors" in error ? error.errors[0]?.message ?? "" : ""
         assert.isAtMost(message.length, 300)
         for (const text of allRenderings(error)) assert.notInclude(text, `you sent ${secret}`)
@@ -126,7 +126,7 @@ describe("deeply nested bodies end in PlexDecodeError, never a defect", () => {
           const exit = yield* withClock(getTokenDetails("a-token"))
           // success (a tolerant field took it) or a typed failure: never a defect
           if (status === 200 && exit._tag === "Success") return
-          const error = failure(exit)
+          const error = typedFailure(exit)
           assert.isTrue(PlexError.is(error))
           if (status === 200) assert.strictEqual(error._tag, "PlexDecodeError")
           assert.isAtMost(error.message.length, 400)
@@ -140,7 +140,7 @@ describe("deeply nested bodies end in PlexDecodeError, never a defect", () => {
     const wrong = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`f${i}`, i]))
     const http = scripted(() => jsonResponse(200, { ...wrong, id: "x", uuid: 1, authToken: 2, subscription: [1] }))
     return Effect.gen(function*() {
-      const error = failure(yield* withClock(getTokenDetails("a-token")))
+      const error = typedFailure(yield* withClock(getTokenDetails("a-token")))
       assert.strictEqual(error._tag, "PlexDecodeError")
       if (error._tag === "PlexDecodeError") {
         assert.isAtMost(error.paths.length, 10)
@@ -163,7 +163,7 @@ describe("a token that cannot be sent is refused before sending, never retried",
             Effect.flatMap(PlexAuth, (auth) => auth.signOut(Redacted.make(token)))
           ]
         ) {
-          const error = failure(yield* withClock(call))
+          const error = typedFailure(yield* withClock(call))
           assert.strictEqual(error._tag, "PlexInvalidInputError")
           assert.isTrue(PlexError.isInvalidToken(error))
           assert.isFalse(PlexError.isRetryable(error))
@@ -182,7 +182,7 @@ describe("a token that cannot be sent is refused before sending, never retried",
         const http = scripted(() => jsonResponse(200, userJson()))
         const exit = yield* Effect.provide(withClock(getTokenDetails(token)), http.layer({ retry: { times: 0 } }))
         if (exit._tag === "Failure") {
-          const error = failure(exit)
+          const error = typedFailure(exit)
           assert.strictEqual(error._tag, "PlexInvalidInputError")
           assert.strictEqual(http.calls(), 0)
         } else {
@@ -202,7 +202,7 @@ describe("redirects are never followed", () => {
         emptyResponse(status, { location: `https://evil.example:8443/steal?token=${SENTINEL_TOKEN}#x` })
       )
       return Effect.gen(function*() {
-        const error = failure(yield* withClock(getTokenDetails(SENTINEL_TOKEN))) as PlexHttpError
+        const error = typedFailure(yield* withClock(getTokenDetails(SENTINEL_TOKEN))) as PlexHttpError
         assert.strictEqual(error._tag, "PlexHttpError")
         assert.strictEqual(error.status, status)
         assert.strictEqual(error.redirectHost, "evil.example:8443")

@@ -11,15 +11,11 @@ import { inspect } from "node:util"
 import { PasswordCredentials, type PlexAuthError, PlexUser } from "@effect-plex/core"
 import {
   type Answer,
-  assertNoSecrets,
-  credentials,
   emptyResponse,
-  failure,
   getTokenDetails,
   hang,
   jsonResponse,
   type Recorded,
-  renderings,
   scripted,
   SENTINEL_PASSWORD,
   SENTINEL_TOKEN,
@@ -27,6 +23,9 @@ import {
   userJson,
   withClock
 } from "./utils.js"
+import { credentials } from "../../../test-support/accounts.js"
+import { typedFailure } from "../../../test-support/exits.js"
+import { assertNoSecrets, renderings } from "../../../test-support/printed.js"
 
 const secrets = [SENTINEL_PASSWORD, SENTINEL_TOKEN]
 const decoder = new TextDecoder()
@@ -82,7 +81,7 @@ describe("errors never print a password or a token", () => {
         const http = scripted(scenarios[tag])
         return Effect.gen(function*() {
           const exit = yield* withClock(call)
-          const error = failure(exit)
+          const error = typedFailure(exit)
           assert.strictEqual(error._tag, tag)
           assertNoSecrets(error, secrets)
           // the whole cause as it would be logged: spans and stack included

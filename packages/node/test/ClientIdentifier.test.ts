@@ -2,7 +2,7 @@
  * The stable client identifier, kept in `$XDG_CONFIG_HOME/effect-plex/client-identifier`. Every test works in a
  * fresh temporary directory given through a ConfigProvider: nothing touches the real home directory.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -12,20 +12,12 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { PlexConfig } from "@effect-plex/core"
 import { ClientIdentifier, PlexNode } from "@effect-plex/node"
+import { tempDirs } from "../../../test-support/tempDirs.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-const roots: Array<string> = []
-afterAll(() => {
-  for (const root of roots) Fs.rmSync(root, { recursive: true, force: true })
-})
-
 /** A fresh, empty directory to serve as XDG_CONFIG_HOME. */
-const tempDir = () => {
-  const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-node-test-"))
-  roots.push(root)
-  return root
-}
+const tempDir = tempDirs("effect-plex-node-test-")
 
 const fileIn = (xdg: string) => Path.join(xdg, "effect-plex", "client-identifier")
 

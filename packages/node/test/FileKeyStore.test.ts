@@ -3,30 +3,23 @@
  * are read from the opened handle, and the key itself must import as an Ed25519 key pair. Every
  * refusal is a `PlexKeyStoreError` naming the file and the fix; none leaks the private key.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { PlexDeviceKey } from "@effect-plex/core"
 import { FileKeyStore } from "@effect-plex/node"
-import { assertNoSecrets } from "./support.js"
+import { assertNoSecrets } from "../../../test-support/printed.js"
+import { tempDirs } from "../../../test-support/tempDirs.js"
 
-const roots: Array<string> = []
-afterAll(() => {
-  for (const root of roots) Fs.rmSync(root, { recursive: true, force: true })
-})
+const tempDir = tempDirs("effect-plex-filekeystore-")
 
 /** A path in a fresh private directory (mode 0700), where the key file goes. */
-const keyPath = () => {
-  const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-filekeystore-"))
-  roots.push(root)
-  return Path.join(root, "device-key.json")
-}
+const keyPath = () => Path.join(tempDir(), "device-key.json")
 
 const encoded = (key: PlexDeviceKey) => Schema.encodeSync(PlexDeviceKey)(key)
 

@@ -12,7 +12,8 @@ import { PasswordCredentials, PlexAuth, type PlexAuthError, PlexConfig, PlexUser
 import { PlexTvFake, type PlexTvOptions } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
-import { accounts, CLIENT_ID, tokens } from "./support.js"
+import { CLIENT_ID } from "./support.js"
+import { accounts, tokens } from "../../../test-support/accounts.js"
 
 const options: PlexTvOptions = { accounts }
 const config = { retry: { times: 0 } } as const

@@ -11,17 +11,10 @@ import { PasswordCredentials, PlexAuth, PlexConfig } from "@effect-plex/core"
 import { PlexTvFake } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
-import {
-  accounts,
-  assertNoSecrets,
-  CLIENT_ID,
-  closedPort,
-  eventually,
-  httpClientLayer,
-  httpStack,
-  silentServer,
-  tokens
-} from "./support.js"
+import { CLIENT_ID, closedPort, httpClientLayer, httpStack, silentServer } from "./support.js"
+import { accounts, tokens } from "../../../test-support/accounts.js"
+import { eventually } from "../../../test-support/exits.js"
+import { assertNoSecrets } from "../../../test-support/printed.js"
 
 const credentials = (login: string, password: string, verificationCode?: string) =>
   PasswordCredentials.make({

@@ -16,7 +16,7 @@ import { PasswordCredentials, PlexAuth, PlexConfig } from "@effect-plex/core"
 import { type FakeRequest, PlexTvFake } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
-import { accounts, tokens } from "./support.js"
+import { accounts, tokens } from "../../../test-support/accounts.js"
 
 const roots: Array<string> = []
 afterAll(() => {

@@ -13,7 +13,8 @@ import { PlexAuth, PlexConfig, PlexPinAuth } from "@effect-plex/core"
 import { PlexTvFake } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
-import { accounts, CLIENT_ID } from "./support.js"
+import { CLIENT_ID } from "./support.js"
+import { accounts } from "../../../test-support/accounts.js"
 
 const client = { clientIdentifier: CLIENT_ID, product: "effect-plex node test" }
 const INTERVAL = "100 millis"

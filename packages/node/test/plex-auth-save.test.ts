@@ -3,29 +3,20 @@
  * token goes into a temporary file of random name created exclusively with mode 0600, and a token
  * that cannot be saved after plex.tv issued it is signed out again.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
 import { PlexTvServer } from "@effect-plex/node/testing"
 import { spawnNode } from "./support.js"
+import { tempDirs } from "../../../test-support/tempDirs.js"
 
 const script = "packages/node/src/bin/plex-auth.ts"
 const accounts = [FakeAccount.owner]
 const signin = { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" }
 
-const roots: Array<string> = []
-afterAll(() => {
-  for (const root of roots) Fs.rmSync(root, { recursive: true, force: true })
-})
-
-const tempDir = () => {
-  const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-save-"))
-  roots.push(root)
-  return root
-}
+const tempDir = tempDirs("plex-auth-save-")
 
 const start = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.map(PlexTvServer, (server) =>

@@ -1,38 +1,25 @@
-/** Shared pieces of the node reliability tests: PlexTvServer on 127.0.0.1, every service over undici. */
-import { assert } from "@effect/vitest"
-import * as Cause from "effect/Cause"
+/**
+ * The node reliability tests' stack: PlexTvServer on 127.0.0.1, every service over undici, each in
+ * a scope of its own. The pieces shared with the core tests live in `test-support/` and are
+ * re-exported here for the files that import them from this module.
+ */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import {
-  PlexAuth,
-  type PlexConfigOptions,
-  PlexHome,
-  PlexJwtAuth,
-  PlexPinAuth,
-  PlexResources
-} from "@effect-plex/core"
-import { FakeAccount, type FakeFaultPlan, PlexTvFake, type PlexTvSettings } from "@effect-plex/core/testing"
+import { type FakeFaultPlan, PlexTvFake, type PlexTvSettings } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
+import { accounts } from "../../../test-support/accounts.js"
+import { services, type Services } from "../../../test-support/services.js"
+import type { ConfigExtras } from "./support.js"
 
-export const accounts = [FakeAccount.owner, FakeAccount.twoFactor, FakeAccount.managed]
-
-export type Services = PlexAuth | PlexPinAuth | PlexHome | PlexJwtAuth | PlexResources
-
-const services = Layer.mergeAll(
-  PlexAuth.layer,
-  PlexPinAuth.layer,
-  PlexHome.layer,
-  PlexJwtAuth.layer,
-  PlexResources.layer
-)
-
-export type ConfigExtras = Omit<PlexConfigOptions, "client" | "baseUrl">
+export { accounts } from "../../../test-support/accounts.js"
+export { eventually, timed, typedFailure } from "../../../test-support/exits.js"
+export type { Services } from "../../../test-support/services.js"
+export type { ConfigExtras } from "./support.js"
 
 /** A fresh PlexTvServer (rate limiter off), in the scope. */
 export const startServer = (
@@ -76,31 +63,4 @@ export const startClient = (server: Context.Context<PlexTvServer>, config: Confi
     )
     yield* Effect.addFinalizer(() => Effect.ignore(Effect.exit(close)))
     return { context, run: (effect) => Effect.provide(effect, context), close } satisfies Client
-  })
-
-/** Polls every 5 ms (real time) until `condition` holds; fails the test with `message` after `within` ms. */
-export const eventually = (condition: Effect.Effect<boolean>, message: string, within = 2000) =>
-  Effect.gen(function*() {
-    const until = Date.now() + within
-    while (Date.now() < until) {
-      if (yield* condition) return
-      yield* Effect.sleep("5 millis")
-    }
-    assert.fail(message)
-  })
-
-/** The typed failure of an exit; fails the test on a success, a defect or an interruption. */
-export const typedFailure = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) return assert.fail("expected a failure, got a success")
-  assert.isFalse(Cause.isDie(exit.cause), `a defect: ${Cause.pretty(exit.cause)}`)
-  const error = Cause.failureOption(exit.cause)
-  if (Option.isNone(error)) return assert.fail(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-  return error.value
-}
-
-/** Runs `effect` to its exit, timing it in real milliseconds. */
-export const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.suspend(() => {
-    const start = performance.now()
-    return Effect.map(Effect.exit(effect), (exit) => ({ exit, millis: performance.now() - start }))
   })
