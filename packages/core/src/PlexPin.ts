@@ -2,9 +2,10 @@
  * The PIN object of plex.tv's PIN linking flow (`POST /api/v2/pins`, `GET /api/v2/pins/{id}`).
  *
  * Tolerant where plex.tv is loose: unknown fields are ignored, `qr`, `product`, `trusted`,
- * `createdAt`, `location` (and each of its members), `authToken` and `newRegistration` may be
- * missing or `null`. Strict where the library relies on a value: `id` and `expiresIn` are integers,
- * `code` is a non-empty string, `expiresAt` is a date.
+ * `createdAt`, `location`, `authToken` and `newRegistration` may be missing or `null`, and
+ * `location` (informational) never fails a PIN, whatever its members hold. Strict where the
+ * library relies on a value: `id` and `expiresIn` are integers, `code` is a non-empty string,
+ * `expiresAt` is a date.
  *
  * @since 0.1.0
  */
@@ -14,7 +15,14 @@ import * as Schema from "effect/Schema"
 const loose = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { nullable: true })
 
 /**
- * Where plex.tv thinks the device that created a PIN is (`pin.location`). Every member is optional.
+ * Where plex.tv thinks the device that created a PIN is (`pin.location`). Informational only, and
+ * read leniently: every member is optional, and a member of an unexpected type never fails the PIN.
+ *
+ * - the text members (`code`, `country`, `city`, `postal_code`, …) are kept when plex.tv sends a
+ *   string or a number (Plex's own spec example has `postal_code` as the integer `802`), as a string;
+ * - the privacy flags (`european_union_member`, `in_privacy_restricted_country`,
+ *   `in_privacy_restricted_region`) are kept when they are booleans; plex.tv's `"Unknown"` (or any
+ *   other value) reads as `undefined`: not known.
  *
  * @since 0.1.0
  * @category models
@@ -33,9 +41,46 @@ export class PlexPinLocation extends Schema.Class<PlexPinLocation>("@effect-plex
   time_zone: loose(Schema.String),
   postal_code: loose(Schema.String),
   in_privacy_restricted_country: loose(Schema.Boolean),
+  /** @since 0.2.0 */
+  in_privacy_restricted_region: loose(Schema.Boolean),
   subdivisions: loose(Schema.String),
   coordinates: loose(Schema.String)
 }) {}
+
+const locationFlags = ["european_union_member", "in_privacy_restricted_country", "in_privacy_restricted_region"] as const
+const locationTexts = ["code", "continent_code", "country", "city", "time_zone", "postal_code", "subdivisions", "coordinates"] as const
+
+/** Keeps what has the expected type (a number as text), drops the rest: the location never fails a PIN. */
+const readLocation = (u: unknown): PlexPinLocation => {
+  // a member that was sent keeps its key (`undefined` when unreadable), so encode → decode round-trips
+  const fields: Record<string, string | boolean | undefined> = {}
+  if (typeof u === "object" && u !== null && !Array.isArray(u)) {
+    const record = u as Record<string, unknown>
+    for (const key of locationTexts) {
+      if (!Object.hasOwn(record, key)) continue
+      const value = record[key]
+      fields[key] = typeof value === "string"
+        ? value
+        : typeof value === "number" && Number.isFinite(value)
+        ? String(value)
+        : undefined
+    }
+    for (const key of locationFlags) {
+      if (!Object.hasOwn(record, key)) continue
+      const value = record[key]
+      fields[key] = typeof value === "boolean" ? value : undefined
+    }
+  }
+  return PlexPinLocation.make(fields as ConstructorParameters<typeof PlexPinLocation>[0])
+}
+
+/** `pin.location` as sent: any JSON value (`null` is missing); decodes to what could be read of it. */
+const AnyValue = Schema.Unknown.pipe(Schema.filter((u) => u !== undefined && u !== null)) // null: missing
+const LenientLocation = Schema.transform(AnyValue, Schema.typeSchema(PlexPinLocation), {
+  strict: true,
+  decode: readLocation,
+  encode: (location) => ({ ...location })
+})
 
 /**
  * A plex.tv PIN: the `code` the user approves (in the browser for a strong 25-character code, at
@@ -80,7 +125,7 @@ export class PlexPin extends Schema.Class<PlexPin>("@effect-plex/core/PlexPin")(
   product: loose(Schema.String),
   trusted: loose(Schema.Boolean),
   qr: loose(Schema.String),
-  location: loose(PlexPinLocation),
+  location: loose(LenientLocation),
   authToken: loose(Schema.Redacted(Schema.String)),
   newRegistration: loose(Schema.Boolean)
 }) {}
