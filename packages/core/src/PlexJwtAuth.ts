@@ -21,6 +21,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { isRevokedToken } from "./internal/statusErrors.js"
 import {
+  BACKOFF_BASE_MILLIS,
   backoffMillis,
   decodeJwt,
   estimateSkew,
@@ -40,8 +41,12 @@ import {
   PlexDecodeError,
   PlexJwtRejectedError,
   type PlexKeyStoreError,
+  PlexPinExpiredError,
   PlexUnauthorizedError
 } from "./PlexError.js"
+import { PlexPin } from "./PlexPin.js"
+import { plexAuthAppUrl } from "./PlexPinAuth.js"
+import { checkInterval, refuse, waitForLink } from "./internal/pinWait.js"
 
 /**
  * What a `PlexJwtAuth` call can fail with.
@@ -149,8 +154,65 @@ export interface PlexTokenSourceOptions extends PlexJwtExchangeOptions {
 }
 
 /**
+ * Options of {@link PlexJwtAuthService.linkWithPin}: `strong` (default `true`) asks for a
+ * 25-character code for the browser page (`authAppUrl`), `false` for a 4-character code to type at
+ * `https://plex.tv/link`; `interval` is the pause between polls (default 1 second, at least 100
+ * milliseconds); `forwardUrl` goes into `authAppUrl`; `deviceJwtLifetime` is the lifetime of the
+ * device JWT signed for each poll (default 5 minutes).
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import type { PlexJwtPinOptions } from "@effect-plex/core"
+ *
+ * const options: PlexJwtPinOptions = { strong: false, interval: "2 seconds" }
+ * console.log(options.strong)
+ */
+export interface PlexJwtPinOptions {
+  readonly strong?: boolean | undefined
+  readonly interval?: Duration.DurationInput | undefined
+  readonly forwardUrl?: string | undefined
+  readonly deviceJwtLifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * A PIN created for a device key (see {@link PlexJwtAuthService.linkWithPin}): show `pin.code` (at
+ * `https://plex.tv/link` for a 4-character code) or send the user to `authAppUrl`, then run `token`,
+ * which polls until the user linked the PIN and gives the Plex JWT plex.tv issued to the key.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import type { PlexJwtPinLink } from "@effect-plex/core"
+ * import * as Console from "effect/Console"
+ * import * as Effect from "effect/Effect"
+ *
+ * const finish = (link: PlexJwtPinLink) =>
+ *   Console.log(`Open ${link.authAppUrl}`).pipe(Effect.zipRight(link.token))
+ */
+export interface PlexJwtPinLink {
+  readonly pin: PlexPin
+  /** The `https://app.plex.tv/auth#?…` page where the user approves this PIN. */
+  readonly authAppUrl: string
+  /**
+   * Polls `GET /api/v2/pins/{id}?deviceJWT=…` (a device JWT signed with the key for each poll) by
+   * the rules of `PlexPinAuth.waitForToken`: every `interval`, slower on 429, transient failures
+   * retried per `PlexConfig.retry`, `PlexPinExpiredError` at the PIN's `expiresAt`, interruptible
+   * at once. Succeeds with the Plex JWT once the user linked the PIN.
+   */
+  readonly token: Effect.Effect<PlexJwtToken, PlexJwtError | PlexPinExpiredError>
+}
+
+/**
  * JWT device authentication on `clients.plex.tv`: the device keeps an Ed25519 key, registers it
- * once with a classic token, then exchanges signed nonces for Plex JWTs.
+ * (by linking a PIN created with it, or once with a classic token), then exchanges signed nonces
+ * for Plex JWTs.
+ *
+ * Which token a caller holds: before the first exchange, a classic token (from sign-in or a plain
+ * PIN), good for `registerDevice` and `deviceKey`; from the first exchange (or a PIN + JWT link)
+ * on, only the Plex JWT: plex.tv expires the device's classic token then, so `registerDevice` and
+ * `rotateKey` take the current Plex JWT. `exchange` and `refreshing` take no token at all (the key
+ * proves the device), so a Plex JWT can be refreshed after it expired.
  *
  * @since 0.1.0
  * @category models
@@ -168,7 +230,10 @@ export interface PlexTokenSourceOptions extends PlexJwtExchangeOptions {
  * })
  */
 export interface PlexJwtAuthService {
-  /** `POST /api/v2/auth/jwk`: registers the device's public key, with a classic token of this client. */
+  /**
+   * `POST /api/v2/auth/jwk`: registers the device's public key, with a token issued to this client
+   * identifier: its classic token before the first exchange, the current Plex JWT after it.
+   */
   readonly registerDevice: (
     token: Redacted.Redacted<string>,
     key: PlexDeviceKey
@@ -203,11 +268,37 @@ export interface PlexJwtAuthService {
   /**
    * Replaces the kept key: registers a new one, proves it with an exchange, and only then keeps it.
    * If any step fails the old key stays. Concurrent rotations of one store share one new key, and
-   * never overlap a `deviceKey` creating the first one.
+   * never overlap a `deviceKey` creating the first one. Pass the current Plex JWT (say, from
+   * `refreshing`'s `get`): after a device's first exchange plex.tv no longer accepts its classic
+   * token.
    */
   readonly rotateKey: (
     token: Redacted.Redacted<string>
   ) => Effect.Effect<PlexDeviceKey, PlexJwtError | PlexKeyStoreError, KeyStore>
+  /**
+   * The PIN + JWT flow, Plex's recommended login for new apps: `POST /api/v2/pins` on
+   * `clients.plex.tv` with the key's public JWK (`{"jwk": …, "strong": true}`). Once the user links
+   * the PIN, plex.tv registers the key for the account and the PIN's `authToken` is a Plex JWT: no
+   * classic token is ever issued, and `exchange`/`refreshing` work with the key from then on. The
+   * PIN is created here; waiting is the returned `token`. Never retried once plex.tv answered.
+   */
+  readonly linkWithPin: (key: PlexDeviceKey, options?: PlexJwtPinOptions) => Effect.Effect<PlexJwtPinLink, PlexJwtError>
+  /**
+   * `linkWithPin` with a new key, kept in the `KeyStore` (replacing the one kept before) only once
+   * the PIN is linked, so the next start refreshes with it (`refreshing`) without a new link.
+   */
+  readonly linkDeviceWithPin: (
+    options?: PlexJwtPinOptions
+  ) => Effect.Effect<
+    {
+      readonly pin: PlexPin
+      readonly authAppUrl: string
+      readonly token: Effect.Effect<PlexJwtToken, PlexJwtError | PlexPinExpiredError | PlexKeyStoreError>
+      readonly key: PlexDeviceKey
+    },
+    PlexJwtError,
+    KeyStore
+  >
 }
 
 const DEFAULT_SCOPE = ["username", "email", "friendly_name"]
@@ -232,6 +323,9 @@ const readToken = (raw: string): Effect.Effect<PlexJwtToken, PlexDecodeError> =>
 interface Refresher {
   readonly held: { readonly token: PlexJwtToken; readonly skew: number }
   readonly error: Option.Option<PlexJwtError>
+  /** Local time the last exchange started, and how many failed in a row: they pace `get`'s own refresh. */
+  readonly attemptedAt: number
+  readonly failures: number
 }
 
 const view = (held: Refresher["held"]): HeldToken => ({
@@ -289,6 +383,37 @@ const tokenEndpoint = PlexEndpoint.make({
   success: TokenBody,
   rules: [rejected((failure) => hasNonceMessage(failure) ? "InvalidNonce" : "InvalidSignature")]
 })
+
+const PinPoll = Schema.Struct({
+  authToken: Schema.optionalWith(Schema.String, { nullable: true })
+})
+
+const createPinEndpoint = PlexEndpoint.make({
+  name: "PlexJwtAuth.linkWithPin",
+  method: "POST",
+  path: "/api/v2/pins",
+  host: "clients",
+  idempotent: false,
+  credential: "none",
+  success: PlexPin
+})
+
+/** `GET /api/v2/pins/{id}?deviceJWT=…`: a 404 means the PIN expired, a 422 a refused device JWT. */
+const pinPollEndpoint = (id: number) =>
+  PlexEndpoint.make({
+    name: "PlexJwtAuth.checkPin",
+    method: "GET",
+    path: "/api/v2/pins/{id}",
+    host: "clients",
+    idempotent: false, // the wait's own schedule retries
+    credential: "none",
+    success: PinPoll,
+    rules: [
+      (failure: PlexFailure): PlexPinExpiredError | PlexJwtRejectedError | undefined =>
+        failure.status === 404 ? new PlexPinExpiredError({ pinId: id }) : undefined,
+      rejected(() => "InvalidSignature")
+    ]
+  })
 
 const keysEndpoint = PlexEndpoint.make({
   name: "PlexJwtAuth.listKeys",
@@ -360,8 +485,28 @@ const make: Effect.Effect<PlexJwtAuthService, never, PlexClient> = Effect.gen(fu
       const arrivedExpired = !isValid(view(first.held), first.arrivedAt)
       const state = yield* Ref.make<Refresher>({
         held: first.held,
-        error: arrivedExpired ? Option.some(expiredToken()) : Option.none()
+        error: arrivedExpired ? Option.some(expiredToken()) : Option.none(),
+        attemptedAt: first.arrivedAt,
+        failures: arrivedExpired ? 1 : 0
       })
+      // exchanges never overlap: the background refresh and a `get` that refreshes take turns
+      const lock = yield* Effect.makeSemaphore(1)
+
+      // One exchange, kept when it brings a valid token (else the old one stays: it may still be
+      // valid); `true` when it did.
+      const exchangeOnce = Effect.gen(function*() {
+        const { held } = yield* Ref.get(state)
+        const startedAt = yield* Clock.currentTimeMillis
+        const result = yield* Effect.either(obtain(held.skew))
+        if (Either.isLeft(result) || !isValid(view(result.right.held), result.right.arrivedAt)) {
+          const error = Either.isLeft(result) ? result.left : expiredToken()
+          yield* Ref.update(state, (s) => ({ ...s, error: Option.some(error), attemptedAt: startedAt, failures: s.failures + 1 }))
+          return Option.none()
+        }
+        yield* Ref.set(state, { held: result.right.held, error: Option.none(), attemptedAt: startedAt, failures: 0 })
+        return Option.some(result.right)
+      })
+      const attempt = lock.withPermits(1)(exchangeOnce)
 
       // One refresh: wait until due (and at least the backoff), exchange, and return the count of
       // unhealthy refreshes in a row. Every path waits: a failure, a token that arrives already
@@ -372,27 +517,40 @@ const make: Effect.Effect<PlexJwtAuthService, never, PlexClient> = Effect.gen(fu
           const now = yield* Clock.currentTimeMillis
           const backoff = backoffMillis(unhealthy, maxBackoff, yield* Random.next)
           yield* Effect.sleep(Duration.millis(Math.max(refreshDueIn(view(held), now, refreshBefore), backoff)))
-          const result = yield* Effect.either(obtain(held.skew))
-          if (Either.isLeft(result)) {
-            yield* Ref.update(state, (s) => ({ ...s, error: Option.some(result.left) }))
-            return unhealthy + 1
-          }
-          const next = result.right
-          if (!isValid(view(next.held), next.arrivedAt)) { // keep the old token: it may still be valid
-            yield* Ref.update(state, (s) => ({ ...s, error: Option.some(expiredToken()) }))
-            return unhealthy + 1
-          }
-          yield* Ref.set(state, { held: next.held, error: Option.none() })
-          return refreshDueIn(view(next.held), next.arrivedAt, refreshBefore) < SHORT_REFRESH_MILLIS ? unhealthy + 1 : 0
+          const woke = yield* Ref.get(state)
+          // a `get` refreshed while this one slept: wait for the new token's turn
+          if (woke.held !== held && woke.error._tag === "None") return 0
+          const next = yield* attempt
+          if (Option.isNone(next)) return unhealthy + 1
+          return refreshDueIn(view(next.value.held), next.value.arrivedAt, refreshBefore) < SHORT_REFRESH_MILLIS
+            ? unhealthy + 1
+            : 0
         })
       yield* Effect.forkScoped(
         Effect.iterate(arrivedExpired ? 1 : 0, { while: () => true, body: refreshOnce })
       )
 
+      // The token expired while the refresher still sleeps: its timer missed a jump of the clock (a
+      // laptop lid, a paused container; timers do not run while the machine is suspended). A `get`
+      // then exchanges at once (plex.tv refreshes expired tokens while the key is registered), one
+      // caller at a time; after an exchange that failed once the token had expired, no sooner than
+      // the backoff of its failures.
+      const recover = lock.withPermits(1)(Effect.gen(function*() {
+        const s = yield* Ref.get(state)
+        const now = yield* Clock.currentTimeMillis
+        const pause = Math.max(BACKOFF_BASE_MILLIS, backoffMillis(s.failures, maxBackoff, 0))
+        const triedSinceExpiry = !isValid(view(s.held), s.attemptedAt)
+        if (isValid(view(s.held), now) || (triedSinceExpiry && now - s.attemptedAt < pause)) return
+        yield* exchangeOnce
+      }))
+
       const get = Effect.gen(function*() {
-        const { error, held } = yield* Ref.get(state)
+        const { held } = yield* Ref.get(state)
         if (isValid(view(held), yield* Clock.currentTimeMillis)) return held.token.token
-        return yield* Effect.fail(Option.getOrElse(error, expiredToken))
+        yield* recover
+        const after = yield* Ref.get(state)
+        if (isValid(view(after.held), yield* Clock.currentTimeMillis)) return after.held.token.token
+        return yield* Effect.fail(Option.getOrElse(after.error, expiredToken))
       })
       return { get, current: Effect.map(Ref.get(state), (s) => s.held.token) } satisfies PlexTokenSource
     }).pipe(Effect.withSpan("PlexJwtAuth.refreshing"))
@@ -473,7 +631,68 @@ const make: Effect.Effect<PlexJwtAuthService, never, PlexClient> = Effect.gen(fu
     )
   })
 
-  return { registerDevice, nonce, exchange, listKeys, refreshing, deviceKey, rotateKey }
+  /** A device JWT for a PIN poll: `aud` plex.tv, `iss` this client, short-lived; no nonce (none is asked for). */
+  const pinDeviceJwt = (key: PlexDeviceKey, lifetime: number) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const iat = Math.floor(now / 1000)
+      return Effect.promise(() =>
+        signJwt({ alg: "EdDSA", typ: "JWT", kid: key.kid }, {
+          aud: "plex.tv",
+          iss: clientIdentifier,
+          iat,
+          exp: iat + lifetime
+        }, { x: key.publicKey, d: Redacted.value(key.privateKey) })
+      )
+    })
+
+  const linkWithPin = Effect.fn("PlexJwtAuth.linkWithPin")(
+    function*(key: PlexDeviceKey, options?: PlexJwtPinOptions) {
+      if (!(key instanceof PlexDeviceKey)) return yield* refuse("key", "must be a PlexDeviceKey")
+      const strong = options?.strong ?? true
+      if (typeof strong !== "boolean") return yield* refuse("strong", "must be a boolean")
+      const interval = yield* checkInterval(options?.interval)
+      const lifetime = Duration.decodeUnknown(options?.deviceJwtLifetime ?? "5 minutes")
+      if (Option.isNone(lifetime) || !Duration.isFinite(lifetime.value)) {
+        return yield* refuse("deviceJwtLifetime", "must be a finite duration")
+      }
+      const seconds = Math.max(1, Math.floor(Duration.toSeconds(lifetime.value)))
+      yield* Effect.annotateCurrentSpan({ "plex.endpoint": "POST /api/v2/pins", "plex.kid": key.kid })
+      // the JWK as Plex's docs show it: no `use` member
+      const { use: _use, ...jwk } = Schema.encodeSync(PlexPublicJwk)(key.publicJwk)
+      const pin = yield* client.execute(createPinEndpoint, {
+        body: HttpBody.unsafeJson(strong ? { jwk, strong } : { jwk }),
+        attributes: { "plex.pin.strong": strong, "plex.kid": key.kid }
+      })
+      const poll = Effect.gen(function*() {
+        const deviceJwt = yield* pinDeviceJwt(key, seconds)
+        const body = yield* client.execute(pinPollEndpoint(pin.id), {
+          path: { id: pin.id },
+          urlParams: { deviceJWT: deviceJwt },
+          secrets: [Redacted.make(deviceJwt)],
+          attributes: { "plex.pin.id": pin.id }
+        })
+        const raw = body.authToken
+        if (raw === undefined || raw === "") return Option.none<PlexJwtToken>()
+        return Option.some(yield* readToken(raw))
+      })
+      const token = waitForLink(pin.id, pin.expiresAt, interval, client.config.retry, poll).pipe(
+        Effect.withSpan("PlexJwtAuth.waitForPin", { attributes: { "plex.pin.id": pin.id } })
+      )
+      const authAppUrl = plexAuthAppUrl(client.config.client, pin, { forwardUrl: options?.forwardUrl })
+      return { pin, authAppUrl, token } satisfies PlexJwtPinLink
+    }
+  )
+
+  const linkDeviceWithPin = Effect.fn("PlexJwtAuth.linkDeviceWithPin")(function*(options?: PlexJwtPinOptions) {
+    const store = yield* KeyStore
+    const key = yield* PlexDeviceKey.generate
+    const link = yield* linkWithPin(key, options)
+    // kept once linked, never overlapping a `deviceKey` or `rotateKey` of the same store
+    const token = Effect.tap(link.token, () => flightsOf(store).lock.withPermits(1)(store.save(key)))
+    return { ...link, token, key }
+  })
+
+  return { registerDevice, nonce, exchange, listKeys, refreshing, deviceKey, rotateKey, linkWithPin, linkDeviceWithPin }
 })
 
 /**

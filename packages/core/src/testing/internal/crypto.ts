@@ -7,8 +7,18 @@ import { decodeJwt, signInput, verifyJwt } from "../../internal/jwt.js"
 import type { FakeRequest, FakeResponse, PlexTvState } from "./types.js"
 import { plexJwtFact } from "./route.js"
 import { facts, SIGNATURE_PLACEHOLDER } from "./routes/jwt.js"
+import { pinDeviceJwtFact } from "./routes/pins.js"
 
 const exchangePath = /^\/api\/v2\/auth\/token\/?(\?|$)/
+const pinPath = /^\/api\/v2\/pins\/(\d+)\/?\?(.*)$/
+
+/** The PIN id and `deviceJWT` of a PIN + JWT poll (`GET /api/v2/pins/:id?deviceJWT=…`). */
+const pinPoll = (request: FakeRequest): { readonly id: number; readonly jwt: string } | undefined => {
+  if (request.method.toUpperCase() !== "GET") return undefined
+  const match = pinPath.exec(request.url)
+  const jwt = match === null ? null : new URLSearchParams(match[2]).get("deviceJWT")
+  return match === null || jwt === null ? undefined : { id: Number(match[1]), jwt }
+}
 
 const tokenOf = (request: FakeRequest): string | undefined =>
   request.headers["x-plex-token"] ??
@@ -19,7 +29,8 @@ const tokenOf = (request: FakeRequest): string | undefined =>
 /** Whether the request needs a crypto check (a JWT exchange, or a JWT as token): most do not. */
 export const needsCrypto = (request: FakeRequest): boolean =>
   (request.method.toUpperCase() === "POST" && exchangePath.test(request.url)) ||
-  (tokenOf(request)?.split(".").length === 3)
+  (tokenOf(request)?.split(".").length === 3) ||
+  pinPoll(request) !== undefined
 
 /** What the model needs to know that only async crypto can tell. */
 export const prepare = async (state: PlexTvState, request: FakeRequest): Promise<Record<string, unknown>> => {
@@ -46,6 +57,16 @@ export const prepare = async (state: PlexTvState, request: FakeRequest): Promise
       : key === undefined
       ? "unknownKey"
       : (await verifyJwt(jwt, key))
+      ? "valid"
+      : "invalid"
+  }
+  const poll = pinPoll(request)
+  if (poll !== undefined) {
+    const jwt = decodeJwt(poll.jwt)
+    const key = state.pins.pins[poll.id]?.jwk
+    out[pinDeviceJwtFact] = jwt === undefined
+      ? "malformed"
+      : key !== undefined && (await verifyJwt(jwt, key))
       ? "valid"
       : "invalid"
   }

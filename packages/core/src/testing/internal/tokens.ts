@@ -27,7 +27,7 @@ export const issueToken = (
 ): readonly [token: string, state: PlexTvState] => {
   const existing = Object.entries(state.tokens).find(([, record]) =>
     record.accountId === accountId && record.clientIdentifier === clientIdentifier && record.state === "active" &&
-    record.kind === "classic"
+    record.kind === "classic" && record.expiresAt === undefined // an expired one is never handed out again
   )
   if (existing !== undefined) return [existing[0], state]
   const issued = state.issued + 1

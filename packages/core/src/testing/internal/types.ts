@@ -167,6 +167,12 @@ export interface FakePin {
   readonly expiresAt: number
   /** Set once an account approved it. */
   readonly linked?: { readonly accountId: number; readonly token: string } | undefined
+  /**
+   * The device's public key, for a PIN created with a `jwk` (the PIN + JWT flow): each poll must
+   * carry a device JWT signed with it, and linking registers it and issues a Plex JWT, not a classic
+   * token (`linked.token` is then the Plex JWT's signed part, `header.payload`).
+   */
+  readonly jwk?: { readonly x: string; readonly kid: string } | undefined
 }
 
 /** What the fake knows about PINs. */

@@ -3,9 +3,16 @@
  *
  * Choices where the API reference is open: a stale, unknown or reused nonce answers 422 with a
  * message naming the nonce; a wrong `aud`, `iss`, an expired device JWT, an unknown `kid` and a bad
- * signature answer 422; a body that is not a JWT answers 400; registering a key needs a classic
- * token issued to the same client identifier (403 otherwise), and a `kid` already registered by
- * another client identifier answers 422. Exchange accepts `jwt` (and the rarer `deviceJWT`).
+ * signature answer 422; a body that is not a JWT answers 400; registering a key needs a token
+ * issued to the same client identifier (403 otherwise): the classic token before the first
+ * exchange, the current Plex JWT afterwards (re-registration, key rotation); a `kid` already
+ * registered by another client identifier answers 422. Exchange accepts `jwt` (and the rarer
+ * `deviceJWT`).
+ *
+ * Token lifecycle (plex-tv-api.md §2.5, [doc]): the first successful exchange of a device expires
+ * its classic tokens (they answer 498 from then on: "your legacy token will expire after this
+ * process"); an exchange never looks at the Plex JWT it replaces, so a refresh works after that
+ * token expired, as long as the device key is registered.
  */
 import type { FakeRequest, FakeResponse, FakeSigningKey, JwtOptions, JwtState, PlexTvState } from "../types.js"
 import { decodeJwt } from "../../../internal/jwt.js"
@@ -76,8 +83,8 @@ const registerKey: Route = {
   handler: (state, request, context) => {
     const auth = authenticate(state, request, context)
     if (isResponse(auth)) return [auth, state]
-    if (auth.record.kind !== "classic" || auth.record.clientIdentifier !== context.clientIdentifier) {
-      return [reject(request, 403, "A classic token issued to this client identifier is required"), state]
+    if (auth.record.clientIdentifier !== context.clientIdentifier) {
+      return [reject(request, 403, "A token issued to this client identifier is required"), state]
     }
     const jwk = parseBody(request.body)?.jwk
     if (!isJwk(jwk)) return [reject(request, 400, "Malformed JWK"), state]
@@ -162,30 +169,80 @@ const exchange: Route = {
     }
     const account = state.accounts.find((a) => a.id === key.accountId)
     if (account === undefined) return [reject(request, 422, "Unknown key"), state]
-    const signer = state.jwt.signingKeys[state.jwt.signingKeys.length - 1]!
-    const iat = Math.floor(context.now / 1000)
-    const exp = Math.floor((context.now + state.jwt.tokenLifetimeMillis) / 1000)
-    const input = `${base64urlJson({ alg: "EdDSA", typ: "JWT", kid: signer.kid })}.${
-      base64urlJson({
-        iss: "plex.tv",
-        aud: ["plex.tv", context.clientIdentifier],
-        iat,
-        exp,
-        nonce: value,
-        thumbprint: jwt.header.kid,
-        user: { id: account.id, uuid: account.uuid, ...scoped(payload.scope, account.payload) }
-      })
-    }`
     const used = { ...state.jwt.nonces, [value]: { ...found, used: true } }
-    const next = addToken(withJwt(state, { ...state.jwt, nonces: used }), input, {
+    const [input, issued] = issuePlexJwt(withJwt(state, { ...state.jwt, nonces: used }), {
       accountId: account.id,
       clientIdentifier: context.clientIdentifier,
-      state: "active",
-      kind: "jwt",
-      expiresAt: exp * 1000
+      kid: jwt.header.kid,
+      scope: payload.scope,
+      nonce: value,
+      now: context.now
     })
+    const next = expireClassicTokens(issued, account.id, context.clientIdentifier, context.now)
     return [json(200, { auth_token: `${input}.${SIGNATURE_PLACEHOLDER}` }), next]
   }
+}
+
+/**
+ * Issues a Plex JWT of an account to a device (its key `kid`), as the exchange and a linked PIN +
+ * JWT do. Returns its signed part (`header.payload`, how the fake keeps it): the answer carries it
+ * followed by `.${SIGNATURE_PLACEHOLDER}`, which the front door replaces with the signature.
+ */
+export const issuePlexJwt = (
+  state: PlexTvState,
+  options: {
+    readonly accountId: number
+    readonly clientIdentifier: string
+    readonly kid: string
+    readonly scope: unknown
+    readonly nonce: string
+    readonly now: number
+  }
+): readonly [input: string, state: PlexTvState] => {
+  const account = state.accounts.find((a) => a.id === options.accountId)
+  const signer = state.jwt.signingKeys[state.jwt.signingKeys.length - 1]!
+  const iat = Math.floor(options.now / 1000)
+  const exp = Math.floor((options.now + state.jwt.tokenLifetimeMillis) / 1000)
+  const input = `${base64urlJson({ alg: "EdDSA", typ: "JWT", kid: signer.kid })}.${
+    base64urlJson({
+      iss: "plex.tv",
+      aud: ["plex.tv", options.clientIdentifier],
+      iat,
+      exp,
+      nonce: options.nonce,
+      thumbprint: options.kid,
+      user: { id: options.accountId, uuid: account?.uuid, ...scoped(options.scope, account?.payload ?? {}) }
+    })
+  }`
+  const next = addToken(state, input, {
+    accountId: options.accountId,
+    clientIdentifier: options.clientIdentifier,
+    state: "active",
+    kind: "jwt",
+    expiresAt: exp * 1000
+  })
+  return [input, next]
+}
+
+/** "Your legacy token will expire": the classic tokens of this device answer 498 from `now` on. */
+export const expireClassicTokens = (
+  state: PlexTvState,
+  accountId: number,
+  clientIdentifier: string,
+  now: number
+): PlexTvState => {
+  let changed = false
+  const tokens = { ...state.tokens }
+  for (const [token, record] of Object.entries(state.tokens)) {
+    if (
+      record.kind === "classic" && record.accountId === accountId && record.clientIdentifier === clientIdentifier &&
+      record.expiresAt === undefined
+    ) {
+      tokens[token] = { ...record, expiresAt: now }
+      changed = true
+    }
+  }
+  return changed ? { ...state, tokens } : state
 }
 
 const keys: Route = {
