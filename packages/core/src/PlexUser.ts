@@ -61,18 +61,22 @@ export class PlexSubscriptionEntry
 {}
 
 /**
- * One entry of `user.pastSubscriptions`: a subscription entry plus its billing state.
+ * One entry of `user.pastSubscriptions`: a subscription entry plus its billing state. Its `id` is
+ * a string in Plex's spec (`string | null`), and an integer is read too (since 0.2.0; `0.1.0` took
+ * only integers, which failed a sign-in after plex.tv had issued the token); `endsAt` is Unix
+ * seconds (`1582893108`).
  *
  * @since 0.1.0
  * @category models
  * @example
  * import { PlexPastSubscription } from "@effect-plex/core"
  *
- * const past = PlexPastSubscription.make({ type: "plexpass", state: "ended", canceled: true })
+ * const past = PlexPastSubscription.make({ id: "sub-1", type: "plexpass", endsAt: 1582893108, canceled: true })
  * console.log(past.canceled) // true
  */
 export class PlexPastSubscription extends Schema.Class<PlexPastSubscription>("@effect-plex/core/PlexPastSubscription")({
   ...PlexSubscriptionEntry.fields,
+  id: loose(Schema.Union(Schema.String, Schema.Int)),
   canceled: loose(Schema.Boolean),
   gracePeriod: loose(Schema.Boolean),
   onHold: loose(Schema.Boolean),

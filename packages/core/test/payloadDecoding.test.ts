@@ -6,8 +6,13 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { PlexPin, PlexPinLocation } from "@effect-plex/core"
+import { PasswordCredentials, PlexAuth, PlexConfig, PlexPin, PlexPinLocation, PlexUser } from "@effect-plex/core"
+import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
+import { decodeUserFast } from "../src/internal/userDecode.js"
 
 const decodePin = Schema.decodeUnknownEither(PlexPin)
 
@@ -94,4 +99,54 @@ describe("PlexPin.location is read leniently", () => {
     assert.deepStrictEqual(defined(again.location), defined(pin.location))
     assert.strictEqual(again.code, pin.code)
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// the account: pastSubscriptions as plex.tv sends them
+
+const authOverFake = PlexAuth.layer.pipe(
+  Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "payload-test" } })),
+  Layer.provideMerge(PlexTvFake.layer({ accounts: [FakeAccount.lapsed], settings: { rateLimit: undefined } }))
+)
+
+describe("PlexUser.pastSubscriptions", () => {
+  const sample = {
+    id: "7d3e5a1c-past-0001",
+    mode: "monthly",
+    renewsAt: null,
+    endsAt: 1582893108,
+    type: "plexpass",
+    transfer: null,
+    state: "ended",
+    canceled: true,
+    billing: { internalPaymentMethod: {}, paymentMethodId: null }
+  }
+  const account = { id: 1, uuid: "3c3c3c3c3c3c3c3c", authToken: "FAKEtoken", pastSubscriptions: [sample] }
+
+  it("a string id (Plex's spec) and an integer endsAt decode, on the fast path and the Schema path alike", () => {
+    const slow = Schema.decodeUnknownSync(PlexUser)(account)
+    const fast = decodeUserFast(account)
+    assert.isTrue(Either.isRight(fast))
+    for (const user of [slow, Either.getOrThrow(fast)]) {
+      assert.strictEqual(user.pastSubscriptions?.[0]?.id, "7d3e5a1c-past-0001")
+      assert.strictEqual(user.pastSubscriptions?.[0]?.endsAt, 1582893108)
+      assert.deepStrictEqual(user.pastSubscriptions?.[0]?.billing, { internalPaymentMethod: {}, paymentMethodId: null })
+    }
+    // an integer id, as 0.1.0 expected, still decodes
+    const withInt = decodeUserFast({ ...account, pastSubscriptions: [{ ...sample, id: 42 }] })
+    assert.strictEqual(Either.getOrThrow(withInt).pastSubscriptions?.[0]?.id, 42)
+  })
+
+  it.effect("signing in to an account with a lapsed Plex Pass (FakeAccount.lapsed) keeps the call", () =>
+    Effect.gen(function*() {
+      const auth = yield* PlexAuth
+      const user = yield* auth.signIn(
+        PasswordCredentials.make({ login: "fake-lapsed", password: Redacted.make("lapsed-password") })
+      )
+      assert.strictEqual(user.username, "fake-lapsed")
+      assert.strictEqual(user.pastSubscriptions?.[0]?.id, "7d3e5a1c-past-0001")
+      assert.strictEqual(user.subscription?.status, "Lapsed")
+      const again = yield* auth.getTokenDetails(Redacted.make(FakeAccount.lapsed.tokens[0]!))
+      assert.strictEqual(again.pastSubscriptions?.[0]?.endsAt, 1582893108)
+    }).pipe(Effect.provide(authOverFake)))
 })

@@ -46,6 +46,10 @@ export const boolean: Fast<boolean> = (u) => typeof u === "boolean" ? u : miss
 /** `Schema.Int` (`Number.isSafeInteger`) */
 export const int: Fast<number> = (u) => typeof u === "number" && Number.isSafeInteger(u) ? u : miss
 
+/** `Schema.Union(Schema.String, Schema.Int)` */
+export const stringOrInt: Fast<string | number> = (u) =>
+  typeof u === "string" || (typeof u === "number" && Number.isSafeInteger(u)) ? u : miss
+
 /** `Schema.Union(Schema.String, Schema.Number, Schema.Boolean)` */
 export const scalar: Fast<string | number | boolean> = (u) =>
   typeof u === "string" || typeof u === "number" || typeof u === "boolean" ? u : miss
@@ -239,6 +243,7 @@ const subscriptionEntry = fastClass(PlexSubscriptionEntry, entryFields)
 
 const pastSubscription = fastClass(PlexPastSubscription, {
   ...entryFields,
+  id: nullable(stringOrInt), // a string in Plex's spec
   canceled: bool,
   gracePeriod: bool,
   onHold: bool,

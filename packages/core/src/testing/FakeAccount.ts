@@ -270,6 +270,52 @@ export const FakeAccount = {
       homePin: "2580"
     })
   },
+  /**
+   * An account whose Plex Pass lapsed, with a `pastSubscriptions` entry as Plex's spec and a 2023
+   * capture show it: a string `id`, `endsAt` in Unix seconds, a `billing` object:
+   * `fake-lapsed` / `lapsed-password`, token `FAKEtokenLapsed00004`. Not in the owner's Home.
+   */
+  get lapsed(): FakeAccount {
+    return FakeAccount.make({
+      id: 10000004,
+      uuid: "3c3c3c3c3c3c3c3c",
+      username: "fake-lapsed",
+      email: "lapsed@example.invalid",
+      password: "lapsed-password",
+      tokens: ["FAKEtokenLapsed00004"],
+      payload: {
+        subscription: {
+          active: false,
+          subscribedAt: null,
+          status: "Lapsed",
+          paymentService: null,
+          plan: null,
+          features: []
+        },
+        subscriptionDescription: null,
+        subscriptions: [],
+        pastSubscriptions: [{
+          id: "7d3e5a1c-past-0001",
+          mode: "monthly",
+          renewsAt: null,
+          endsAt: 1582893108,
+          type: "plexpass",
+          transfer: null,
+          state: "ended",
+          canceled: true,
+          gracePeriod: false,
+          onHold: false,
+          canReactivate: true,
+          canUpgrade: false,
+          canDowngrade: false,
+          canConvert: false,
+          billing: { internalPaymentMethod: {}, paymentMethodId: null }
+        }],
+        roles: [],
+        homeSize: 1
+      }
+    })
+  },
   /** A two-factor account: `fake-2fa` / `twofactor-password`, code `123456`. */
   get twoFactor(): FakeAccount {
     return FakeAccount.make({
