@@ -59,6 +59,18 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     "account id: 10000001",
     "token:      <redacted>"
   ],
+  "pin-jwt-login.ts": [
+    /Linking a device key with a PIN on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
+    /PIN code: +[a-z0-9]{25}\n/,
+    /expires at: .* \(in 1800 s\)/,
+    /https:\/\/app\.plex\.tv\/auth#\?clientID=[^&\s]+&code=[a-z0-9]{25}/,
+    "Waiting for the approval",
+    "the simulated user approves the PIN for fake-owner",
+    /Linked: Plex JWT valid until \d{4}-\d{2}-\d{2}T/,
+    "It belongs to fake-owner <owner@example.invalid>",
+    "token: <redacted>",
+    /Next start: the kept key [0-9a-f]{16}… refreshes for fake-owner/
+  ],
   "two-factor.ts": [
     "as fake-2fa",
     "PlexUnauthorizedError, reason VerificationRequired",
@@ -95,7 +107,14 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
 }
 
 /** Secrets of the local fake plex.tv that no output may contain: tokens, passwords, the managed user's Home PIN. */
-const secrets = [/FAKEtoken\w*/i, /FAKEsignin\w*/i, /owner-password/i, /twofactor-password/i, /\b2580\b/]
+const secrets = [
+  /FAKEtoken\w*/i,
+  /FAKEsignin\w*/i,
+  /owner-password/i,
+  /twofactor-password/i,
+  /\b2580\b/,
+  /eyJ[\w-]{8,}\.eyJ[\w-]{8,}/ // a JWT: a Plex JWT or a device JWT
+]
 
 /** The output with every secret blanked, for failure messages. */
 const redact = (text: string) =>
