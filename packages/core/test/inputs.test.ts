@@ -282,7 +282,7 @@ describe("PlexResources: every input ends in a success or a typed error", () => 
           assertRefused(result, bad[0] as string)
         } else {
           assert.isTrue(Exit.isSuccess(result.exit))
-          assert.deepInclude(result.requests[0]!.request.urlParams, ["includeHttps", includeHttps === true ? "1" : "0"])
+          assert.deepInclude(result.requests[0]!.request.urlParams, ["includeHttps", includeHttps === false ? "0" : "1"])
         }
         assertSafeRequests(result.requests)
       })

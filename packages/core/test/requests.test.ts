@@ -144,8 +144,10 @@ describe("headers of every request", () => {
   it.effect("none of the unset ones", () =>
     Effect.gen(function*() {
       const signInRequest = yield* capture(signIn(credentials("alice", "pw")))
-      assert.deepStrictEqual(plexHeaders(signInRequest.request.headers), ["x-plex-client-identifier"])
+      // the product is never left out (plex.tv's consent page shows it): PlexConfig.defaultProduct
+      assert.deepStrictEqual(plexHeaders(signInRequest.request.headers), ["x-plex-client-identifier", "x-plex-product"])
       assert.strictEqual(signInRequest.request.headers["x-plex-client-identifier"], "test-client-0001")
+      assert.strictEqual(signInRequest.request.headers["x-plex-product"], "effect-plex")
       const tokenRequest = yield* capture(getTokenDetails("token"), {
         client: { clientIdentifier: "id", product: "p" }
       })

@@ -397,13 +397,24 @@ describe("failure statuses", () => {
     }).pipe(Effect.provide(http.layer()))
   })
 
-  it.effect("any 401 on a token call is InvalidToken, even without a code; on sign-in it is Unknown", () => {
-    const http = scripted(status(401), () => htmlResponse(401))
+  it.effect("a 401 with plex.tv's error list but no known code is InvalidToken on a token call, Unknown on sign-in", () => {
+    const http = scripted(errorsBody(401, [{ message: "unauthorized" }]))
     return Effect.gen(function*() {
       const onToken = yield* flipWithClock(tokenCall)
       assert.strictEqual(onToken._tag === "PlexUnauthorizedError" ? onToken.reason : onToken._tag, "InvalidToken")
       const onSignIn = yield* flipWithClock(signInCall)
       assert.strictEqual(onSignIn._tag === "PlexUnauthorizedError" ? onSignIn.reason : onSignIn._tag, "Unknown")
+    }).pipe(Effect.provide(http.layer()))
+  })
+
+  it.effect("a 401 without plex.tv's error list (empty, HTML) is UnrecognizedAnswer, not InvalidToken", () => {
+    const http = scripted(status(401), () => htmlResponse(401))
+    return Effect.gen(function*() {
+      const empty = yield* flipWithClock(tokenCall)
+      assert.strictEqual(empty._tag === "PlexUnauthorizedError" ? empty.reason : empty._tag, "UnrecognizedAnswer")
+      const html = yield* flipWithClock(tokenCall)
+      assert.strictEqual(html._tag === "PlexUnauthorizedError" ? html.reason : html._tag, "UnrecognizedAnswer")
+      assert.isFalse(PlexError.isInvalidToken(html))
     }).pipe(Effect.provide(http.layer()))
   })
 

@@ -136,10 +136,11 @@ describe("PlexResources over HTTP", () => {
         const counts: Array<number> = []
         for (
           const options of [
-            {},
-            { includeHttps: true },
-            { includeHttps: true, includeRelay: true },
-            { includeHttps: true, includeIPv6: true }
+            { includeHttps: false, includeRelay: false, includeIPv6: false },
+            { includeHttps: true, includeRelay: false, includeIPv6: false },
+            { includeHttps: true, includeRelay: true, includeIPv6: false },
+            { includeHttps: true, includeIPv6: true, includeRelay: false },
+            {} // every kind, as real clients ask
           ]
         ) {
           counts.push((yield* listResources(tokens.owner, options))[0]!.connections.length)
@@ -153,7 +154,7 @@ describe("PlexResources over HTTP", () => {
         )
         return { counts, best }
       }))
-      assert.deepStrictEqual(result.counts, [1, 3, 4, 4])
+      assert.deepStrictEqual(result.counts, [1, 3, 4, 4, 5])
       assert.deepStrictEqual(result.best, [
         ["http://192.168.1.10:32400", "https://192-168-1-10.0123456789abcdef0123456789abcdef.plex.direct:32400"],
         ["http://198.51.100.7:32400", "https://198-51-100-7.0123456789abcdef0123456789abcdef.plex.direct:32400"],
@@ -163,10 +164,17 @@ describe("PlexResources over HTTP", () => {
 
   it.live("a bad token fails with InvalidToken (401, code 1001)", () =>
     Effect.gen(function*() {
-      const error = yield* bothAgree(Effect.flip(listResources("not-a-token")))
-      assert.strictEqual(error._tag === "PlexUnauthorizedError" && error.reason, "InvalidToken")
-      assert.deepStrictEqual(error._tag === "PlexUnauthorizedError" && error.errors.map((e) => e.code), [1001])
-      assertNoSecrets(error, ["not-a-token"])
+      const scenario = Effect.flip(listResources("not-a-token"))
+      const http = yield* Effect.provide(scenario, overHttp())
+      const memory = yield* Effect.provide(scenario, inMemory())
+      for (const error of [http, memory]) {
+        assert.strictEqual(error._tag === "PlexUnauthorizedError" && error.reason, "InvalidToken")
+        assert.deepStrictEqual(error._tag === "PlexUnauthorizedError" && error.errors.map((e) => e.code), [1001])
+        assertNoSecrets(error, ["not-a-token"])
+      }
+      // each names the host it was configured with: the local server, or clients.plex.tv
+      assert.match(http._tag === "PlexUnauthorizedError" ? http.host ?? "" : "", /^127\.0\.0\.1:\d+$/)
+      assert.strictEqual(memory._tag === "PlexUnauthorizedError" && memory.host, "clients.plex.tv")
     }))
 })
 
