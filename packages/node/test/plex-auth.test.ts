@@ -184,22 +184,35 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assertFailure(after, 3, /PlexUnauthorizedError: .*InvalidToken/)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("pin prints the code and URL, waits until the PIN is linked, and saves the token", () =>
+  it.live("pin links a device key (PIN + JWT), waits until the PIN is linked, saves the Plex JWT and keeps the key", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       const server = yield* PlexTvServer
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")), "token")
+      const configHome = Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-"))
       const child = spawnNode(script, ["pin", "--save", file], {
         PATH: process.env.PATH,
-        XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")),
+        XDG_CONFIG_HOME: configHome,
         PLEX_BASE_URL: server.baseUrl
       })
       const [, code] = yield* Effect.promise(() => child.line(/^PIN (\S+): open https:\/\/app\.plex\.tv\/auth#\?/))
+      const pin = Object.values((yield* fake.state).pins.pins).find((p) => p.code === code)
+      assert.isDefined(pin?.jwk, "the PIN was created with the device's public key")
       yield* fake.linkPin(code!, "fake-owner")
       const { code: exit } = yield* Effect.promise(() => child.exited)
       assert.strictEqual(exit, 0, child.stderr())
       assert.match(child.stdout(), /linked: fake-owner/)
-      assert.strictEqual((yield* fake.token(Fs.readFileSync(file, "utf8").trim()))?.accountId, 10000001)
+      // what --save keeps is the Plex JWT (the fake knows it by its signed part, header.payload)
+      const saved = Fs.readFileSync(file, "utf8").trim().split(".")
+      assert.lengthOf(saved, 3)
+      const record = yield* fake.token(`${saved[0]}.${saved[1]}`)
+      assert.strictEqual(record?.kind, "jwt")
+      assert.strictEqual(record?.accountId, 10000001)
+      // the device key is kept next to the client identifier, registered for the account
+      const keyFile = Path.join(configHome, "effect-plex", "device-key.json")
+      assert.strictEqual(Fs.statSync(keyFile).mode & 0o777, 0o600)
+      const kid = (JSON.parse(Fs.readFileSync(keyFile, "utf8")) as { kid: string }).kid
+      assert.strictEqual((yield* fake.state).jwt.deviceKeys[kid]?.accountId, 10000001)
       assertNoSecret(child.stdout() + child.stderr())
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 

@@ -5,7 +5,8 @@
  * file of mode 0600.
  *
  *   plex-auth signin [--save FILE]     PLEX_LOGIN, PLEX_PASSWORD (and PLEX_VERIFICATION_CODE)
- *   plex-auth pin [--save FILE]        link with a PIN: prints the code and the URL, waits
+ *   plex-auth pin [--save FILE]        link with a PIN: prints the code and the URL, waits; the
+ *                                      token is a Plex JWT, the device key kept in the config directory
  *   plex-auth whoami                   the account behind PLEX_TOKEN
  *   plex-auth ping                     keeps PLEX_TOKEN alive
  *   plex-auth signout                  invalidates PLEX_TOKEN
@@ -22,7 +23,7 @@
  *   4  two-factor code needed, malformed or wrong (PLEX_VERIFICATION_CODE)
  *   5  rate limited or throttled by plex.tv: wait, then try again
  *   6  plex.tv unreachable, too slow, or answering unexpectedly
- *   7  a local file cannot be used: the --save target, the stored client identifier
+ *   7  a local file cannot be used: the --save target, the stored client identifier or device key
  *
  * `--save FILE` is checked before anything is sent: its directory must exist, and FILE must be
  * absent or a regular file of the user's own (a symbolic link is refused). The token goes into a
@@ -41,7 +42,8 @@ const usage = `Usage: plex-auth <signin|pin|whoami|ping|signout> [--save FILE]
        plex-auth --help | --version
 
   signin    sign in with PLEX_LOGIN and PLEX_PASSWORD (PLEX_VERIFICATION_CODE for two-factor accounts)
-  pin       link with a PIN: open the printed URL (or enter the code at https://plex.tv/link)
+  pin       link with a PIN: open the printed URL (or enter the code at https://plex.tv/link);
+            gets a Plex JWT for a device key kept next to the client identifier (device-key.json)
   whoami    the account behind PLEX_TOKEN
   ping      keep PLEX_TOKEN alive
   signout   invalidate PLEX_TOKEN
@@ -61,7 +63,7 @@ Exit codes:
   4  two-factor code needed, malformed or wrong (PLEX_VERIFICATION_CODE)
   5  rate limited or throttled by plex.tv: wait, then try again
   6  plex.tv unreachable, too slow, or answering unexpectedly
-  7  a local file cannot be used: the --save target, the stored client identifier`
+  7  a local file cannot be used: the --save target, the stored client identifier or device key`
 
 type Invocation =
   | { readonly _tag: "Help" }

@@ -15,13 +15,16 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import {
+  type KeyStore,
   PasswordCredentials,
   PlexAuth,
   PlexConfig,
   PlexError,
+  PlexJwtAuth,
   PlexPinAuth,
   type PlexUser
 } from "@effect-plex/core"
+import { FileKeyStore } from "../FileKeyStore.js"
 import { PlexNode } from "../PlexNode.js"
 import { type CommandName, ExitCode } from "./cli.js"
 import * as StoredIdentifier from "./clientIdentifier.js"
@@ -145,7 +148,9 @@ const save = (pending: Option.Option<SecureFile.PendingFile>, issued: Redacted.R
 // commands
 
 const commands: {
-  readonly [Name in CommandName]: (save: string | undefined) => Effect.Effect<void, unknown, PlexAuth | PlexPinAuth>
+  readonly [Name in CommandName]: (
+    save: string | undefined
+  ) => Effect.Effect<void, unknown, PlexAuth | PlexPinAuth | PlexJwtAuth | KeyStore>
 } = {
   signin: (saveTo) =>
     Effect.scoped(Effect.gen(function*() {
@@ -157,13 +162,15 @@ const commands: {
         Effect.zipRight(out(`signed in: ${describe(user)}`), save(pending, user.authToken))
       )
     })),
+  // PIN + JWT, Plex's login for new apps: a device key (kept by FileKeyStore in the config
+  // directory once linked) and a Plex JWT; no classic token is issued
   pin: (saveTo) =>
     Effect.scoped(Effect.gen(function*() {
       const pending = yield* prepareSave(saveTo)
-      const pins = yield* PlexPinAuth
-      const pin = yield* pins.createPin()
-      yield* out(`PIN ${pin.code}: open ${pins.authAppUrl(pin)}`)
-      const linked = yield* pins.waitForToken(pin)
+      const link = yield* (yield* PlexJwtAuth).linkDeviceWithPin()
+      const pin = link.pin
+      yield* out(`PIN ${pin.code}: open ${link.authAppUrl}`)
+      const linked = (yield* link.token).token
       yield* keepIssued(
         linked,
         Effect.gen(function*() {
@@ -280,9 +287,10 @@ const conclude = (cause: Cause.Cause<unknown>): { readonly code: number; readonl
  * `PlexAuth` and `PlexPinAuth` as `PlexNode.layer` makes them, but a stored identifier's file
  * problem stays a file problem (exit code 7), not a configuration error.
  */
-const PlexLive = Layer.mergeAll(PlexAuth.layer, PlexPinAuth.layer).pipe(
+const PlexLive = Layer.mergeAll(PlexAuth.layer, PlexPinAuth.layer, PlexJwtAuth.layer).pipe(
   Layer.provide(PlexConfig.layerConfigWith(StoredIdentifier.resolve)),
-  Layer.provide(PlexNode.layerHttpClient)
+  Layer.provide(PlexNode.layerHttpClient),
+  Layer.merge(FileKeyStore.layer())
 )
 
 /** Runs a command to its end: exit code set, one line on stderr for a failure. */
