@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { decodeEntries, entryDecoder } from "./internal/entries.js"
 import { bodyDecoder, issuePaths } from "./internal/response.js"
 import { decodeUser } from "./internal/userBody.js"
 import { PlexClient } from "./PlexClient.js"
@@ -16,7 +17,7 @@ import type { PlexConfig } from "./PlexConfig.js"
 import { type PlexBodyDecoder, PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexAuth.js"
 import { PlexDecodeError, PlexHomePinRequiredError, PlexInvalidInputError } from "./PlexError.js"
-import { PlexHomeUser } from "./PlexHomeUser.js"
+import { PlexHomeInfo, PlexHomeUser } from "./PlexHomeUser.js"
 import type { PlexUser } from "./PlexUser.js"
 
 /**
@@ -76,9 +77,20 @@ export interface PlexHomeService {
   /**
    * `GET /api/v2/home/users`: the members of the caller's Plex Home (plex.tv's object form
    * `{ id, name, …, users }` and a bare array are both read). Idempotent: retryable failures are
-   * retried per `PlexConfig.retry`.
+   * retried per `PlexConfig.retry`. One odd entry never fails the list: a member without its
+   * essential `id` (an integer) and non-empty `uuid` is left out, with a `Warning` log naming its
+   * index and the fields (never a value). The Home's own fields: `home`.
    */
   readonly users: (token: Redacted.Redacted<string>) => Effect.Effect<ReadonlyArray<PlexHomeUser>, PlexHomeError>
+  /**
+   * `GET /api/v2/home/users`, all of it: the Home's `id`, `name`, guest user (`guestUserID`,
+   * `guestUserUUID`, `guestEnabled`) and Plex Pass state, with its members (see
+   * {@link PlexHomeInfo}). The same request as `users`, which keeps returning only the members.
+   * From the bare-array form, only `users` is set.
+   *
+   * @since 0.2.0
+   */
+  readonly home: (token: Redacted.Redacted<string>) => Effect.Effect<PlexHomeInfo, PlexHomeError>
   /**
    * `POST /api/v2/home/users/{uuid}/switch` with the Home admin's token: the target user's account
    * with a token of its own (`authToken`). Any 2xx is a success. A protected user needs `pin`;
@@ -96,18 +108,34 @@ export interface PlexHomeService {
   ) => Effect.Effect<PlexUser, PlexHomeError>
 }
 
-const decodeOptions = { errors: "all", onExcessProperty: "ignore" } as const
-const decodeArray = Schema.decodeUnknownEither(Schema.Array(PlexHomeUser), decodeOptions)
-const decodeHome = Schema.decodeUnknownEither(Schema.Struct({ users: Schema.Array(PlexHomeUser) }), decodeOptions)
 const readJson = bodyDecoder(Schema.Unknown)
+const decodeMember = entryDecoder(PlexHomeUser)
+const { users: _users, ...homeFields } = PlexHomeInfo.fields
+const decodeHomeFields = entryDecoder(Schema.Struct(homeFields))
+const noUsers = new PlexDecodeError({ paths: ["users"] })
+
+/** The members, entry by entry: one without its essential `id` and `uuid` is left out, with a warning. */
+const membersOf = (list: ReadonlyArray<unknown>) => decodeEntries(list, decodeMember, "users")
+
+const usersOf = (body: unknown): unknown =>
+  Array.isArray(body) ? body : Predicate.isRecord(body) ? (body as { readonly users?: unknown }).users : undefined
 
 /** The object form `{ id, name, …, users: [...] }` or a bare array (both seen; plex-tv-api.md §2.7). */
 const decodeUsers: PlexBodyDecoder<ReadonlyArray<PlexHomeUser>> = (response, limit) =>
   Effect.flatMap(readJson(response, limit), (body) => {
-    const result = Array.isArray(body) ? decodeArray(body) : Either.map(decodeHome(body), (home) => home.users)
-    return Either.isRight(result)
-      ? Effect.succeed(result.right)
-      : Effect.fail(new PlexDecodeError({ paths: issuePaths(result.left) }))
+    const users = usersOf(body)
+    return Array.isArray(users) ? membersOf(users) : Effect.fail(noUsers)
+  })
+
+/** The Home with its members; from the bare-array form, only the members. */
+const decodeHome: PlexBodyDecoder<PlexHomeInfo> = (response, limit) =>
+  Effect.flatMap(readJson(response, limit), (body): Effect.Effect<PlexHomeInfo, PlexDecodeError> => {
+    const users = usersOf(body)
+    if (!Array.isArray(users)) return Effect.fail(noUsers)
+    if (Array.isArray(body)) return Effect.map(membersOf(users), (members) => PlexHomeInfo.make({ users: members }))
+    const fields = decodeHomeFields(body)
+    if (Either.isLeft(fields)) return Effect.fail(new PlexDecodeError({ paths: issuePaths(fields.left) }))
+    return Effect.map(membersOf(users), (members) => PlexHomeInfo.make({ ...fields.right, users: members }))
   })
 
 const refuse = (argument: string, reason: string) => Effect.fail(new PlexInvalidInputError({ argument, reason }))
@@ -150,6 +178,14 @@ const usersEndpoint = PlexEndpoint.make({
   decode: decodeUsers
 })
 
+const homeEndpoint = PlexEndpoint.make({
+  name: "PlexHome.home",
+  method: "GET",
+  path: "/api/v2/home/users",
+  idempotent: true,
+  decode: decodeHome
+})
+
 /** A switch needs the Home PIN of a protected user: without it (or with a wrong one), 403 / 1041. */
 const switchEndpoint = PlexEndpoint.make({
   name: "PlexHome.switchTo",
@@ -166,6 +202,7 @@ const switchEndpoint = PlexEndpoint.make({
 
 const make: Effect.Effect<PlexHomeService, never, PlexClient> = Effect.map(PlexClient, (client) => {
   const users = (token: Redacted.Redacted<string>) => client.execute(usersEndpoint, { token })
+  const home = (token: Redacted.Redacted<string>) => client.execute(homeEndpoint, { token })
 
   const switchTo = (
     token: Redacted.Redacted<string>,
@@ -186,7 +223,7 @@ const make: Effect.Effect<PlexHomeService, never, PlexClient> = Effect.map(PlexC
       })
     })
 
-  return { users, switchTo }
+  return { users, home, switchTo }
 })
 
 /**

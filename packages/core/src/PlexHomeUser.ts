@@ -18,7 +18,13 @@ const loose = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(sc
  *   `"teen"`, or missing for custom restrictions);
  * - `protected`: has a Home PIN, so switching to it needs the `pin` option.
  *
- * Only `id` and `uuid` are required; every other field may be missing or `null`.
+ * - `updatedAt`: when the member last changed (Unix seconds as plex.tv sends it; a string is kept
+ *   as is);
+ * - `pin`: plex.tv's hashed Home PIN of a protected member, `Redacted` (never printed); its
+ *   presence alone matters: {@link PlexHomeUser.hasPin}.
+ *
+ * Only `id` and `uuid` are required (the essential fields: `PlexHome.users` leaves out, with a
+ * `Warning` log, a member without them); every other field may be missing or `null`.
  *
  * @since 0.1.0
  * @category models
@@ -52,5 +58,50 @@ export class PlexHomeUser extends Schema.Class<PlexHomeUser>("@effect-plex/core/
   restrictionProfile: loose(Schema.String),
   admin: loose(Schema.Boolean),
   guest: loose(Schema.Boolean),
-  protected: loose(Schema.Boolean)
+  protected: loose(Schema.Boolean),
+  updatedAt: loose(Schema.Union(Schema.Number, Schema.String)),
+  pin: loose(Schema.Redacted(Schema.String))
+}) {
+  /**
+   * Whether switching to this member needs a Home PIN: `protected`, or a hashed `pin` in the
+   * listing (plex.tv sends one only for members that have a PIN).
+   *
+   * @since 0.2.0
+   */
+  get hasPin(): boolean {
+    return this.protected === true || this.pin !== undefined
+  }
+}
+
+/**
+ * The caller's Plex Home, as `GET /api/v2/home/users` answers it in its object form: the Home's
+ * `id` and `name`, its guest user (`guestUserID`, `guestUserUUID`, `guestEnabled`), whether it has
+ * a Plex Pass (`subscription`), and its members. From the bare-array form (seen once) only
+ * `users` is known. Every field but `users` may be missing.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import { PlexHomeInfo } from "@effect-plex/core"
+ * import * as Schema from "effect/Schema"
+ *
+ * const home = Schema.decodeUnknownSync(PlexHomeInfo)({
+ *   id: 700001,
+ *   name: "fake-owner Home",
+ *   guestUserID: 10000099,
+ *   guestUserUUID: "9a9a9a9a9a9a9a9a",
+ *   guestEnabled: true,
+ *   subscription: true,
+ *   users: [{ id: 10000001, uuid: "0f0f0f0f0f0f0f0f", admin: true }]
+ * })
+ * console.log(home.guestEnabled, home.users.length) // true 1
+ */
+export class PlexHomeInfo extends Schema.Class<PlexHomeInfo>("@effect-plex/core/PlexHomeInfo")({
+  id: loose(Schema.Int),
+  name: loose(Schema.String),
+  guestUserID: loose(Schema.Int),
+  guestUserUUID: loose(Schema.String),
+  guestEnabled: loose(Schema.Boolean),
+  subscription: loose(Schema.Boolean),
+  users: Schema.Array(PlexHomeUser)
 }) {}

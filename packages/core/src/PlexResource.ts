@@ -8,6 +8,12 @@
  * have no `accessToken`). A connection needs only its `uri`; its `local`, `relay` and `IPv6` flags
  * read as `false` when missing.
  *
+ * Essential fields (since 0.2.0 `PlexResources.list` leaves out, with a `Warning` log, an entry
+ * that lacks one, instead of failing the whole list): a resource's `name` and non-empty
+ * `clientIdentifier` (without them it cannot be told apart or shown), a connection's non-empty
+ * `uri` (without it there is nothing to connect to; `protocol`, `address` and `port` are
+ * informational). A field of an unexpected type leaves its entry out the same way.
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
@@ -19,7 +25,8 @@ const loose = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(sc
 const flag = Schema.optionalWith(Schema.Boolean, { nullable: true, default: () => false })
 
 /**
- * One address a resource can be reached at (`resource.connections[]`).
+ * One address a resource can be reached at (`resource.connections[]`). Its one essential field is
+ * a non-empty `uri`: `PlexResources.list` drops a connection without one from its resource.
  *
  * - `uri`: what to connect to, usually `https://<dashed-ip>.<hash>.plex.direct:<port>` (or
  *   `http://<ip>:<port>`);
@@ -56,7 +63,8 @@ export class PlexConnection extends Schema.Class<PlexConnection>("@effect-plex/c
 }) {}
 
 /**
- * A server or player of the account (one entry of `GET /api/v2/resources`).
+ * A server or player of the account (one entry of `GET /api/v2/resources`). Essential: `name`
+ * and a non-empty `clientIdentifier`; `PlexResources.list` leaves out an entry without them.
  *
  * - `provides`: the raw comma list of capabilities (`"server"`, `"client,player"`, …); test it
  *   with {@link PlexResource.hasCapability}.

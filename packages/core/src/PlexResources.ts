@@ -10,10 +10,12 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { PlexClient } from "./PlexClient.js"
 import type { PlexConfig } from "./PlexConfig.js"
-import { PlexEndpoint } from "./PlexEndpoint.js"
+import { type PlexBodyDecoder, PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexAuth.js"
 import { PlexInvalidInputError } from "./PlexError.js"
-import { type PlexConnection, PlexResource } from "./PlexResource.js"
+import { PlexConnection, PlexResource } from "./PlexResource.js"
+import { decodeEntries, entryDecoder, type Skip } from "./internal/entries.js"
+import { bodyDecoder } from "./internal/response.js"
 
 /**
  * What a `PlexResources` call can fail with.
@@ -92,7 +94,10 @@ export interface PlexResourcesService {
   /**
    * `GET /api/v2/resources` on `clients.plex.tv`: the account's servers and players, the token
    * sent in the `X-Plex-Token` header. Idempotent: retryable failures are retried per
-   * `PlexConfig.retry`.
+   * `PlexConfig.retry`. One odd entry never fails the list: a resource without its essential
+   * fields (`name`, a non-empty `clientIdentifier`, see {@link PlexResource}) is left out, and so is
+   * a connection without a non-empty `uri`, each with a `Warning` log naming its index and the
+   * fields (never a value).
    */
   readonly list: (
     token: Redacted.Redacted<string>,
@@ -148,13 +153,39 @@ const checkListOptions = (options: unknown): Effect.Effect<void, PlexInvalidInpu
   return Effect.void
 }
 
+const readList = bodyDecoder(Schema.Array(Schema.Unknown))
+const decodeResource = entryDecoder(PlexResource)
+const decodeConnection = entryDecoder(PlexConnection)
+
+/** A resource's connections without the ones that lack their essential `uri` (each dropped with a warning). */
+const keepConnections = (entry: unknown, where: string, skips: Array<Skip>): unknown => {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return entry
+  const connections: unknown = (entry as { readonly connections?: unknown }).connections
+  if (!Array.isArray(connections)) return entry
+  const kept: Array<unknown> = []
+  for (let j = 0; j < connections.length; j++) {
+    const result = decodeConnection(connections[j])
+    if (result._tag === "Right") kept.push(connections[j])
+    else skips.push({ where: `${where}.connections[${j}]`, error: result.left })
+  }
+  return kept.length === connections.length ? entry : { ...entry, connections: kept }
+}
+
+/**
+ * The list entry by entry: a resource without its essential fields is left out, and so is a
+ * connection without its `uri`, each with a `Warning` log (plex-tv-api.md §2.6: other projects'
+ * fixtures show `"uri": ""`). The rest of the list is returned.
+ */
+const decodeResources: PlexBodyDecoder<ReadonlyArray<PlexResource>> = (response, limit) =>
+  Effect.flatMap(readList(response, limit), (list) => decodeEntries(list, decodeResource, "resources", keepConnections))
+
 const listEndpoint = PlexEndpoint.make({
   name: "PlexResources.list",
   method: "GET",
   path: "/api/v2/resources",
   host: "clients",
   idempotent: true,
-  success: Schema.Array(PlexResource)
+  decode: decodeResources
 })
 
 const make: Effect.Effect<PlexResourcesService, never, PlexClient> = Effect.map(PlexClient, (client) => {

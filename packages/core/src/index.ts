@@ -32,6 +32,6 @@ export { type PlexPinCreateOptions, type PlexPinWaitOptions } from "./PlexPinAut
 export { PlexConnection, PlexResource } from "./PlexResource.js"
 export { type PlexBestConnectionOptions, PlexResources, type PlexResourcesError } from "./PlexResources.js"
 export { type PlexResourcesListOptions, type PlexResourcesService } from "./PlexResources.js"
-export { PlexHomeUser } from "./PlexHomeUser.js"
+export { PlexHomeInfo, PlexHomeUser } from "./PlexHomeUser.js"
 export { PlexHome, type PlexHomeError, type PlexHomeService, type PlexHomeSwitchOptions } from "./PlexHome.js"
 export { PlexTransportProtocol } from "./PlexTransportProtocol.js"

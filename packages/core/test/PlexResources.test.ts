@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -223,14 +224,19 @@ describe("PlexResources.list over the fake plex.tv", () => {
       }
     }))))
 
-  it.effect("an empty list is an empty array; a malformed one is a PlexDecodeError naming paths only", () =>
+  it.effect("an entry without its essential fields is left out with a warning naming paths only", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(list(OWNER_TOKEN))
-      assert.strictEqual(error._tag, "PlexDecodeError")
-      if (error._tag !== "PlexDecodeError") return
-      assert.include(error.paths, "0.clientIdentifier")
-      assert.include(error.paths, "0.connections.0.uri")
-      assert.notInclude(error.message, "SENTINEL")
+      const logs: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        logs.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+      })
+      const resources = yield* Effect.provide(list(OWNER_TOKEN), Logger.add(logger))
+      assert.deepStrictEqual(resources, [])
+      assert.deepStrictEqual(logs, [
+        "WARN plex.tv answer: resources[0].connections[0] skipped (missing or invalid: uri)",
+        "WARN plex.tv answer: resources[0] skipped (missing or invalid: clientIdentifier)"
+      ])
+      for (const line of logs) assert.notInclude(line, "SENTINEL")
     }).pipe(Effect.provide(stack({
       resources: { resources: [{ name: "x", connections: [{ uri: 7, address: "SENTINEL" }] }] }
     }))))

@@ -2,15 +2,28 @@
  * Decoding real payloads without losing the call: samples built from the facts of plex-tv-api.md
  * (§2.4, §2.6, §2.7, §3), each decoded here.
  */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { PasswordCredentials, PlexAuth, PlexConfig, PlexPin, PlexPinLocation, PlexUser } from "@effect-plex/core"
+import {
+  PasswordCredentials,
+  PlexAuth,
+  PlexConfig,
+  PlexHome,
+  PlexHomeInfo,
+  PlexPin,
+  PlexPinLocation,
+  PlexResources,
+  PlexUser
+} from "@effect-plex/core"
 import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
 import { decodeUserFast } from "../src/internal/userDecode.js"
 
@@ -149,4 +162,141 @@ describe("PlexUser.pastSubscriptions", () => {
       const again = yield* auth.getTokenDetails(Redacted.make(FakeAccount.lapsed.tokens[0]!))
       assert.strictEqual(again.pastSubscriptions?.[0]?.endsAt, 1582893108)
     }).pipe(Effect.provide(authOverFake)))
+})
+
+// ---------------------------------------------------------------------------------------------
+// lists: one odd entry never fails a list
+
+/** Runs `effect` with a logger that keeps every line, and returns the lines too. */
+const withLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const logs: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      logs.push(`${logLevel.label} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+    })
+    const value = yield* Effect.provide(effect, Logger.add(logger))
+    return [value, logs] as const
+  })
+
+const ownerToken = Redacted.make(FakeAccount.owner.tokens[0]!)
+
+const listsOverFake = Layer.mergeAll(PlexResources.layer, PlexHome.layer).pipe(
+  Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "payload-test" } })),
+  Layer.provideMerge(PlexTvFake.layer({
+    accounts: [FakeAccount.owner, FakeAccount.managed],
+    settings: { rateLimit: undefined },
+    resources: { oddEntries: true },
+    home: { oddEntries: true, guestEnabled: true }
+  }))
+)
+
+describe("PlexResources.list keeps the rest of the list", () => {
+  it.effect("the fake's odd entries: a connection with uri \"\" is dropped, an entry without clientIdentifier skipped", () =>
+    Effect.gen(function*() {
+      const [resources, logs] = yield* withLogs(Effect.flatMap(PlexResources, (r) => r.list(ownerToken)))
+      assert.deepStrictEqual(resources.map((r) => r.name), [
+        "Fake Server",
+        "Friend's Server",
+        "Fake Player",
+        "Odd Server",
+        "Bare Player"
+      ])
+      const odd = resources.find((r) => r.name === "Odd Server")!
+      assert.deepStrictEqual(odd.connections.map((c) => c.uri), ["http://192.168.1.30:32400"])
+      assert.deepStrictEqual(resources.find((r) => r.name === "Bare Player")!.connections, [])
+      assert.deepStrictEqual(logs, [
+        "WARN plex.tv answer: resources[3].connections[0] skipped (missing or invalid: uri)",
+        "WARN plex.tv answer: resources[4] skipped (missing or invalid: clientIdentifier)"
+      ])
+    }).pipe(Effect.provide(listsOverFake)))
+
+  it.effect.prop(
+    "whichever entries lack clientIdentifier or have an empty connection uri, the others are returned in order",
+    [FastCheck.array(FastCheck.record({ broken: FastCheck.boolean(), emptyUri: FastCheck.boolean() }), { maxLength: 8 })],
+    ([shapes]) =>
+      Effect.gen(function*() {
+        const body = shapes.map(({ broken, emptyUri }, i) => ({
+          name: `r${i}`,
+          ...(broken ? {} : { clientIdentifier: `id-${i}` }),
+          connections: [{ uri: emptyUri ? "" : `http://10.0.0.${i}:32400` }, { uri: `https://r${i}.plex.direct:443` }]
+        }))
+        const client = HttpClient.make((request) =>
+          Effect.succeed(HttpClientResponse.fromWeb(request, Response.json(body)))
+        )
+        const layer = PlexResources.layer.pipe(
+          Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "prop" } })),
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+        )
+        const [resources, logs] = yield* withLogs(
+          Effect.provide(Effect.flatMap(PlexResources, (r) => r.list(ownerToken)), layer)
+        )
+        const kept = shapes.flatMap(({ broken }, i) => (broken ? [] : [`r${i}`]))
+        assert.deepStrictEqual(resources.map((r) => r.name), kept)
+        for (const resource of resources) {
+          const i = Number(resource.name.slice(1))
+          assert.strictEqual(resource.connections.length, shapes[i]!.emptyUri ? 1 : 2)
+        }
+        const expectedWarnings = shapes.filter((s) => s.broken).length + shapes.filter((s) => s.emptyUri).length
+        assert.strictEqual(logs.filter((line) => line.startsWith("WARN")).length, expectedWarnings)
+      })
+  )
+
+  it.effect("a body that is not a list is still a PlexDecodeError", () =>
+    Effect.gen(function*() {
+      const client = HttpClient.make((request) =>
+        Effect.succeed(HttpClientResponse.fromWeb(request, Response.json({ resources: [] })))
+      )
+      const error = yield* Effect.flip(Effect.flatMap(PlexResources, (r) => r.list(ownerToken))).pipe(
+        Effect.provide(PlexResources.layer.pipe(
+          Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "prop" } })),
+          Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+        ))
+      )
+      assert.strictEqual(error._tag, "PlexDecodeError")
+    }))
+})
+
+describe("PlexHome keeps updatedAt, the PIN's presence and the guest fields", () => {
+  it.effect("users: odd members skipped with a warning; updatedAt and hasPin kept, the hash redacted", () =>
+    Effect.gen(function*() {
+      const [users, logs] = yield* withLogs(Effect.flatMap(PlexHome, (home) => home.users(ownerToken)))
+      assert.deepStrictEqual(users.map((u) => u.id), [10000001, 10000002])
+      const [owner, kid] = users
+      assert.isFalse(owner!.hasPin)
+      assert.strictEqual(owner!.pin, undefined)
+      assert.isTrue(kid!.hasPin)
+      assert.isTrue(Redacted.isRedacted(kid!.pin))
+      assert.notInclude(JSON.stringify(kid), "2580")
+      assert.strictEqual(kid!.updatedAt, 1650000000)
+      assert.deepStrictEqual(logs, [
+        "WARN plex.tv answer: users[2] skipped (missing or invalid: uuid)",
+        "WARN plex.tv answer: users[3] skipped (missing or invalid: id, uuid)"
+      ])
+    }).pipe(Effect.provide(listsOverFake)))
+
+  it.effect("home: the Home's id, name and guest user with its members", () =>
+    Effect.gen(function*() {
+      const home = yield* Effect.flatMap(PlexHome, (h) => h.home(ownerToken))
+      assert.instanceOf(home, PlexHomeInfo)
+      assert.strictEqual(home.name, "fake-owner Home")
+      assert.strictEqual(home.guestEnabled, true)
+      assert.strictEqual(home.guestUserID, 10000099)
+      assert.strictEqual(home.guestUserUUID, "9a9a9a9a9a9a9a9a")
+      assert.strictEqual(home.subscription, true)
+      assert.deepStrictEqual(home.users.map((u) => u.uuid), ["0f0f0f0f0f0f0f0f", "1e1e1e1e1e1e1e1e"])
+    }).pipe(Effect.provide(listsOverFake)))
+
+  it.effect("home from the bare-array form: only the members", () =>
+    Effect.gen(function*() {
+      const home = yield* Effect.flatMap(PlexHome, (h) => h.home(ownerToken))
+      assert.strictEqual(home.guestEnabled, undefined)
+      assert.strictEqual(home.users.length, 2)
+    }).pipe(Effect.provide(Layer.mergeAll(PlexHome.layer).pipe(
+      Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "payload-test" } })),
+      Layer.provide(PlexTvFake.layer({
+        accounts: [FakeAccount.owner, FakeAccount.managed],
+        settings: { rateLimit: undefined },
+        home: { usersForm: "array" }
+      }))
+    ))))
 })

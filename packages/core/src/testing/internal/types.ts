@@ -247,6 +247,8 @@ export type FakeResource = Readonly<Record<string, unknown>>
 export interface ResourcesState {
   /** The list every account gets; `undefined`: the default list built for the caller. */
   readonly list: ReadonlyArray<FakeResource> | undefined
+  /** Whether the default list ends with the odd entries seen in other projects' fixtures. */
+  readonly oddEntries: boolean
 }
 
 /** Options for resources. */
@@ -256,6 +258,12 @@ export interface ResourcesOptions {
    * flags). Default: `defaultResources` for the caller.
    */
   readonly resources?: ReadonlyArray<FakeResource> | undefined
+  /**
+   * Append to the default list the odd entries seen in other projects' fixtures (plex-tv-api.md
+   * §2.6): a server with a connection whose `uri` is `""`, an entry without `clientIdentifier`, an
+   * entry without `connections`. Default `false`.
+   */
+  readonly oddEntries?: boolean | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,6 +273,8 @@ export interface ResourcesOptions {
 export interface HomeState {
   readonly usersForm: "object" | "array"
   readonly switchStatus: number
+  readonly guestEnabled: boolean
+  readonly oddEntries: boolean
 }
 
 /** Options for Plex Home. */
@@ -273,4 +283,14 @@ export interface HomeOptions {
   readonly usersForm?: "object" | "array" | undefined
   /** The success status of a switch (default 201). */
   readonly switchStatus?: number | undefined
+  /**
+   * The Home has its guest user on: the object form then carries `guestUserID`, `guestUserUUID`
+   * and `guestEnabled: true` (default `false`: `null`, `null`, `false`).
+   */
+  readonly guestEnabled?: boolean | undefined
+  /**
+   * Append to the members the odd entries a decoder must survive: one without a `uuid`, one with
+   * an empty `uuid` and a string `id`. Default `false`.
+   */
+  readonly oddEntries?: boolean | undefined
 }

@@ -7,7 +7,10 @@
  *
  * - `GET /api/v2/home/users` (any member's token) → 200, the object form
  *   `{ id, name, guestUserID, guestUserUUID, guestEnabled, subscription, users }` by default, or a
- *   bare array (`HomeOptions.usersForm: "array"`). Managed users have `username` and `email` null.
+ *   bare array (`HomeOptions.usersForm: "array"`). Managed users have `username` and `email` null;
+ *   each member has `updatedAt`, and a protected one a hashed `pin` (a stand-in hash, never the
+ *   PIN). `HomeOptions.guestEnabled` fills the guest fields, `HomeOptions.oddEntries` appends
+ *   members without a usable `uuid`.
  * - `POST /api/v2/home/users/:uuid/switch` (the Home admin's token) → `HomeOptions.switchStatus`
  *   (default 201; 200 vs 201 is open) with the target's account object and a token issued to the
  *   caller's client identifier. A protected target needs `?pin=` equal to its `homePin`: missing
@@ -30,8 +33,26 @@ import { issueToken, userBody } from "../tokens.js"
 
 export const initialHome = (options: HomeOptions | undefined): HomeState => ({
   usersForm: options?.usersForm ?? "object",
-  switchStatus: options?.switchStatus ?? 201
+  switchStatus: options?.switchStatus ?? 201,
+  guestEnabled: options?.guestEnabled === true,
+  oddEntries: options?.oddEntries === true
 })
+
+/** The guest user of a Home with guests on (`HomeOptions.guestEnabled`). */
+export const guestUser = { id: 10000099, uuid: "9a9a9a9a9a9a9a9a" } as const
+
+/** A stand-in for plex.tv's hashed Home PIN: a digest-looking hex string, never the PIN itself. */
+const pinHash = (pin: string): string => {
+  let hash = 0x811c9dc5
+  for (const char of `fake-home-pin:${pin}`) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193)
+  return (hash >>> 0).toString(16).padStart(8, "0").repeat(5)
+}
+
+/** Members a decoder must survive (`HomeOptions.oddEntries`): no `uuid`; an empty `uuid` and a string `id`. */
+const oddUsers: ReadonlyArray<Record<string, unknown>> = [
+  { id: 10000097, title: "Half-made Profile", username: null, email: null, restricted: true, protected: false },
+  { id: "10000098", uuid: "", title: "Broken Profile", restricted: true, protected: false }
+]
 
 const notAllowed: ApiError = { code: 1009, message: "This action is not allowed for managed users", status: 403 }
 
@@ -63,7 +84,9 @@ const homeUser = (account: FakeAccount, homeId: number): Record<string, unknown>
     restrictionProfile: managed ? text(account.payload.restrictionProfile, null) : null,
     admin: account.id === homeId,
     guest: false,
-    protected: account.homePin !== undefined
+    protected: account.homePin !== undefined,
+    // plex.tv lists a protected member's hashed PIN: its presence means a PIN is needed
+    ...(account.homePin === undefined ? {} : { pin: pinHash(account.homePin) })
   }
 }
 
@@ -92,9 +115,9 @@ const usersAnswer = (
   const home = {
     id: 700000 + (homeId % 100000),
     name: `${admin?.username ?? "Plex"} Home`,
-    guestUserID: null,
-    guestUserUUID: null,
-    guestEnabled: false,
+    guestUserID: state.home.guestEnabled ? guestUser.id : null,
+    guestUserUUID: state.home.guestEnabled ? guestUser.uuid : null,
+    guestEnabled: state.home.guestEnabled,
     subscription: (admin?.payload.subscription as { readonly active?: unknown } | undefined)?.active === true
   }
   if (wantsJson(request)) return json(200, { ...home, users })
@@ -112,7 +135,10 @@ const users: Route = {
     const auth = authenticate(state, request, context)
     if (isResponse(auth)) return [auth, state]
     const homeId = homeIdOf(auth.account)
-    const list = membersOf(state, homeId).map((account) => homeUser(account, homeId))
+    const list = [
+      ...membersOf(state, homeId).map((account) => homeUser(account, homeId)),
+      ...(state.home.oddEntries ? oddUsers : [])
+    ]
     return [usersAnswer(request, state, homeId, list), state]
   }
 }

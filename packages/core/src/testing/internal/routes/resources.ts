@@ -20,7 +20,8 @@ import { json, toXml, wantsJson, xmlDocument, xmlType } from "../bodies.js"
 import { authenticate, isResponse, type Route } from "../route.js"
 
 export const initialResources = (options: ResourcesOptions | undefined): ResourcesState => ({
-  list: options?.resources
+  list: options?.resources,
+  oddEntries: options?.oddEntries === true
 })
 
 /** The access token of the shared server in the default list (a token for that server only). */
@@ -162,6 +163,42 @@ export const defaultResources = (
   }
 ]
 
+/**
+ * The odd entries of other projects' fixtures (plex-tv-api.md §2.6), after the default list: a
+ * server with one connection whose `uri` is `""` (beside a good one), a device registered without
+ * a `clientIdentifier`, and a player without a `connections` member at all.
+ */
+export const oddResources: ReadonlyArray<FakeResource> = [
+  {
+    name: "Odd Server",
+    product: "Plex Media Server",
+    clientIdentifier: "fakeserver00000000000000000000000000000003",
+    provides: "server",
+    owned: true,
+    accessToken: null,
+    connections: [
+      { protocol: "http", address: "192.168.1.30", port: 32400, uri: "", local: true, relay: false, IPv6: false },
+      {
+        protocol: "http",
+        address: "192.168.1.30",
+        port: 32400,
+        uri: "http://192.168.1.30:32400",
+        local: true,
+        relay: false,
+        IPv6: false
+      }
+    ]
+  },
+  { name: "Half-registered Device", product: "Plex Web", provides: "client,player", connections: [] },
+  {
+    name: "Bare Player",
+    product: "Plex for Roku",
+    clientIdentifier: "fakeplayer0000000000000002",
+    provides: "client,player",
+    owned: true
+  }
+]
+
 const isOn = (query: URLSearchParams, name: string) => query.get(name) === "1"
 
 /** The connections the flags leave in. Entries that are not objects are kept as they are. */
@@ -216,7 +253,10 @@ const list: Route = {
     const auth = authenticate(state, request, context)
     if (isResponse(auth)) return [auth, state]
     const admin = state.accounts.find((account) => account.id === auth.account.homeAdminId)
-    const resources = state.resources.list ?? defaultResources(auth.account, context.token ?? auth.token, admin)
+    const resources = state.resources.list ?? [
+      ...defaultResources(auth.account, context.token ?? auth.token, admin),
+      ...(state.resources.oddEntries ? oddResources : [])
+    ]
     return [answer(request, resources.map((r) => filterConnections(r, context.query)), state.settings), state]
   }
 }
