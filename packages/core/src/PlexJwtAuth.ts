@@ -97,9 +97,11 @@ export class PlexJwtToken extends Schema.Class<PlexJwtToken>("@effect-plex/core/
  */
 export interface PlexTokenSource {
   /**
-   * A valid token (in plex.tv's time: the local clock corrected by the estimated skew). Fails only
-   * when the current token has expired and refreshing it failed: with the refresh's last error (a
-   * `PlexUnauthorizedError` with reason `InvalidToken` when plex.tv answered with an expired token).
+   * A valid token (in plex.tv's time: the local clock corrected by the estimated skew). When the
+   * held token has expired, refreshes first (one caller at a time; after a refresh that failed once
+   * the token had expired, no sooner than its backoff). Fails only when the current token has
+   * expired and refreshing it failed: with the refresh's last error (a `PlexUnauthorizedError` with
+   * reason `InvalidToken` when plex.tv answered with an expired token).
    */
   readonly get: Effect.Effect<Redacted.Redacted<string>, PlexJwtError>
   /** The token held now, valid or not. */
@@ -250,7 +252,10 @@ export interface PlexJwtAuthService {
    * the skew estimated from each token's `iat`, so a clock days off still works. It never spins: a
    * failed refresh, a token that arrives already expired and one due again within a minute all back
    * off (see `maxBackoff`). A first token that arrives expired is no failure here: `get` fails until
-   * a refresh brings a valid one.
+   * a refresh brings a valid one. After a long sleep (a laptop lid, a paused container: the clock
+   * jumps past the token's expiry while the refresh timer, which does not run during a suspend,
+   * still waits), the first `get` refreshes at once, since plex.tv refreshes expired Plex JWTs
+   * while the key is registered: no new link is needed. Readers meanwhile share that refresh.
    */
   readonly refreshing: (
     key: PlexDeviceKey,
