@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
+import { FakeAccount, FakeFault, PlexTvFake } from "@effect-plex/core/testing"
 import { PlexTvServer } from "@effect-plex/node/testing"
 import { closedPort, repoRoot, spawnNode } from "./support.js"
 
@@ -216,6 +216,40 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assertNoSecret(child.stdout() + child.stderr())
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
+  it.live("a 401 that is not plex.tv's answer (a captive portal's page) exits 6, not 3: the token is not called dead", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      yield* fake.faults({ next: [{ fault: FakeFault.htmlErrorPage(401), times: 10 }] })
+      const result = yield* run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN })
+      assertFailure(result, 6, /UnrecognizedAnswer .*not plex\.tv's/)
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
+
+  it.live("pin prints the app URL for a strong PIN and, with --short, the 4-character code for plex.tv/link", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      const server = yield* PlexTvServer
+      const env = {
+        PATH: process.env.PATH,
+        XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")),
+        PLEX_BASE_URL: server.baseUrl
+      }
+      const short = spawnNode(script, ["pin", "--short"], env)
+      const [line, code] = yield* Effect.promise(() => short.line(/^PIN (\S+): enter it at https:\/\/plex\.tv\/link$/))
+      assert.match(code!, /^[A-Z0-9]{4}$/)
+      assert.notInclude(line!, "app.plex.tv") // a short code is typed at the link page, not approved by URL
+      yield* fake.linkPin(code!, "fake-owner")
+      const { code: exit } = yield* Effect.promise(() => short.exited)
+      assert.strictEqual(exit, 0, short.stderr())
+      assert.match(short.stdout(), /linked: fake-owner/)
+
+      const strong = spawnNode(script, ["pin"], { ...env, XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")) })
+      const [strongLine, strongCode] = yield* Effect.promise(() => strong.line(/^PIN (\S+): open https:\/\/app\.plex\.tv\/auth#\?/))
+      assert.match(strongCode!, /^[a-z0-9]{25}$/)
+      assert.notInclude(strongLine!, "plex.tv/link") // plex.tv/link takes only 4-character codes
+      yield* fake.linkPin(strongCode!, "fake-owner")
+      assert.strictEqual((yield* Effect.promise(() => strong.exited)).code, 0, strong.stderr())
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
+
   it.live("usage errors are one line and exit 2; --help and --version exit 0", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
@@ -227,6 +261,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
         [["signin", "--save", ""], /--save needs a file name/],
         [["whoami", "extra"], /unexpected argument "extra"/],
         [["whoami", "--save", "token"], /--save applies only to signin and pin/],
+        [["signin", "--short"], /--short applies only to pin/],
         [["\u001b[2Jwho"], /unknown command "\\u001b\[2Jwho"/]
       ]
       const results = yield* Effect.all(cases.map(([args]) => run(args, {})), { concurrency: 2 })

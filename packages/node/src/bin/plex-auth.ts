@@ -5,8 +5,11 @@
  * file of mode 0600.
  *
  *   plex-auth signin [--save FILE]     PLEX_LOGIN, PLEX_PASSWORD (and PLEX_VERIFICATION_CODE)
- *   plex-auth pin [--save FILE]        link with a PIN: prints the code and the URL, waits; the
- *                                      token is a Plex JWT, the device key kept in the config directory
+ *   plex-auth pin [--short] [--save FILE]
+ *                                      link with a PIN: prints the app URL to open (with --short,
+ *                                      the 4-character code to enter at https://plex.tv/link),
+ *                                      waits; the token is a Plex JWT, the device key kept in the
+ *                                      config directory
  *   plex-auth whoami                   the account behind PLEX_TOKEN
  *   plex-auth ping                     keeps PLEX_TOKEN alive
  *   plex-auth signout                  invalidates PLEX_TOKEN
@@ -39,15 +42,18 @@ import { type CommandName, ExitCode, isCommand, issuesToken } from "../internal/
 import { printable } from "../internal/terminal.js"
 
 const usage = `Usage: plex-auth <signin|pin|whoami|ping|signout> [--save FILE]
+       plex-auth pin --short [--save FILE]
        plex-auth --help | --version
 
   signin    sign in with PLEX_LOGIN and PLEX_PASSWORD (PLEX_VERIFICATION_CODE for two-factor accounts)
-  pin       link with a PIN: open the printed URL (or enter the code at https://plex.tv/link);
+  pin       link with a PIN: open the printed URL in a browser and approve the app;
             gets a Plex JWT for a device key kept next to the client identifier (device-key.json)
   whoami    the account behind PLEX_TOKEN
   ping      keep PLEX_TOKEN alive
   signout   invalidate PLEX_TOKEN
 
+  --short       with pin: a 4-character code to enter at https://plex.tv/link (for a TV or a
+                machine without a browser) instead of the URL
   --save FILE   write the token obtained by signin or pin to FILE (mode 0600); it is never printed.
                 Checked before anything is sent: the directory must exist, FILE must not be a link.
   --help        this text
@@ -69,7 +75,12 @@ type Invocation =
   | { readonly _tag: "Help" }
   | { readonly _tag: "Version" }
   | { readonly _tag: "Usage"; readonly problem: string }
-  | { readonly _tag: "Run"; readonly command: CommandName; readonly save: string | undefined }
+  | {
+    readonly _tag: "Run"
+    readonly command: CommandName
+    readonly save: string | undefined
+    readonly short: boolean
+  }
 
 const seeHelp = "see plex-auth --help"
 
@@ -98,6 +109,7 @@ const parse = (args: ReadonlyArray<string>): Invocation => {
       strict: true,
       options: {
         save: { type: "string" },
+        short: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false }
       }
@@ -114,7 +126,8 @@ const parse = (args: ReadonlyArray<string>): Invocation => {
   if (extra.length > 0) return usageProblem(`unexpected argument ${JSON.stringify(extra[0])}`)
   if (values.save !== undefined && !issuesToken(command)) return usageProblem("--save applies only to signin and pin")
   if (values.save === "") return usageProblem("--save needs a file name")
-  return { _tag: "Run", command, save: values.save }
+  if (values.short && command !== "pin") return usageProblem("--short applies only to pin")
+  return { _tag: "Run", command, save: values.save, short: values.short }
 }
 
 /** The version in this package's package.json (one level above `bin/`, in `src` and `dist` alike). */
@@ -147,7 +160,7 @@ switch (invocation._tag) {
   case "Run":
     // Effect and the core only load for a command that runs
     import("../internal/plexAuthCommands.js").then(
-      (commands) => commands.run(invocation.command, invocation.save),
+      (commands) => commands.run(invocation.command, invocation.save, { short: invocation.short }),
       (error: unknown) => {
         const name = error instanceof Error ? error.name : typeof error
         fail(ExitCode.unexpected, `could not load (${name}): please report it`)

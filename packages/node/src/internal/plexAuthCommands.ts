@@ -71,9 +71,9 @@ const credentials = Effect.gen(function*() {
             text: "PLEX_VERIFICATION_CODE must be the 6 digits of your authenticator app (nothing was sent)"
           })
         case "password":
-          return usageError(`PLEX_PASSWORD: ${error.reason} (nothing was sent)`)
+          return usageError(`PLEX_PASSWORD: ${error.argument} ${error.reason} (nothing was sent)`)
         default:
-          return usageError(`PLEX_LOGIN: ${error.reason} (nothing was sent)`)
+          return usageError(`PLEX_LOGIN: ${error.argument} ${error.reason} (nothing was sent)`)
       }
     })
   )
@@ -147,9 +147,19 @@ const save = (pending: Option.Option<SecureFile.PendingFile>, issued: Redacted.R
 // ---------------------------------------------------------------------------------------------
 // commands
 
+/** Options of a command line beyond `--save`. */
+export interface CommandOptions {
+  /** `pin --short`: a 4-character code for https://plex.tv/link instead of the app URL. */
+  readonly short?: boolean | undefined
+}
+
+/** Where a short (4-character) PIN code is entered; a strong one is only accepted through the app URL. */
+const linkPage = "https://plex.tv/link"
+
 const commands: {
   readonly [Name in CommandName]: (
-    save: string | undefined
+    save: string | undefined,
+    options: CommandOptions
   ) => Effect.Effect<void, unknown, PlexAuth | PlexPinAuth | PlexJwtAuth | KeyStore>
 } = {
   signin: (saveTo) =>
@@ -164,12 +174,13 @@ const commands: {
     })),
   // PIN + JWT, Plex's login for new apps: a device key (kept by FileKeyStore in the config
   // directory once linked) and a Plex JWT; no classic token is issued
-  pin: (saveTo) =>
+  pin: (saveTo, { short }) =>
     Effect.scoped(Effect.gen(function*() {
       const pending = yield* prepareSave(saveTo)
-      const link = yield* (yield* PlexJwtAuth).linkDeviceWithPin()
+      const link = yield* (yield* PlexJwtAuth).linkDeviceWithPin({ strong: short !== true })
       const pin = link.pin
-      yield* out(`PIN ${pin.code}: open ${link.authAppUrl}`)
+      // plex.tv/link takes only the 4-character code of a short PIN; a strong one goes through the app URL
+      yield* out(short === true ? `PIN ${pin.code}: enter it at ${linkPage}` : `PIN ${pin.code}: open ${link.authAppUrl}`)
       const linked = (yield* link.token).token
       yield* keepIssued(
         linked,
@@ -236,6 +247,11 @@ const plexProblem = (error: PlexError): { readonly code: number; readonly hint?:
           return { code: ExitCode.unauthorized, hint: "check PLEX_LOGIN and PLEX_PASSWORD" }
         case "InvalidToken":
           return { code: ExitCode.unauthorized, hint: "PLEX_TOKEN is invalid, expired or signed out" }
+        case "UnrecognizedAnswer":
+          return {
+            code: ExitCode.unavailable,
+            hint: "the answer was not plex.tv's (a proxy or captive portal?): check PLEX_BASE_URL and the network"
+          }
         default:
           return { code: ExitCode.unauthorized }
       }
@@ -294,8 +310,8 @@ const PlexLive = Layer.mergeAll(PlexAuth.layer, PlexPinAuth.layer, PlexJwtAuth.l
 )
 
 /** Runs a command to its end: exit code set, one line on stderr for a failure. */
-export const run = (command: CommandName, save: string | undefined): void => {
-  const main: Effect.Effect<number> = commands[command](save).pipe(
+export const run = (command: CommandName, save: string | undefined, options: CommandOptions = {}): void => {
+  const main: Effect.Effect<number> = commands[command](save, options).pipe(
     Effect.provide(PlexLive),
     Effect.exit,
     Effect.flatMap((exit) => {
