@@ -7,6 +7,9 @@
  *   PLEX_TOKEN=… pnpm example examples/jwt-device.ts     # a classic token of this client identifier
  *
  * The key is kept by `FileKeyStore` (in the user's config directory), so the next run reuses it.
+ * plex.tv expires the classic token at the device's first exchange: from then on, key rotation
+ * takes the current Plex JWT (`rotateKey(token)`), and a device without a working key links again
+ * with a PIN (examples/pin-jwt-login.ts, the login Plex recommends for new apps).
  */
 import { PasswordCredentials, PlexAuth, PlexJwtAuth } from "@effect-plex/core"
 import { FileKeyStore, PlexNode } from "@effect-plex/node"
