@@ -216,21 +216,21 @@ export interface FakeTransportStats {
 // takes its types from it); internal/faults.ts reads them from here.
 
 /** The default size of a huge body: far larger than any account. */
-export const HUGE_BYTES = 50 * 1024 * 1024
+const HUGE_BYTES = 50 * 1024 * 1024
 
 /** The default size of hostile markup: large enough for a quadratic parser to hurt, below the 4 MiB limit. */
-export const MARKUP_BYTES = 1024 * 1024
+const MARKUP_BYTES = 1024 * 1024
 /** The default depth of deeply nested JSON. */
-export const DEEP_DEPTH = 100_000
+const DEEP_DEPTH = 100_000
 /** The default pace of a slow drip: one byte every this many milliseconds. */
-export const DRIP_MILLIS = 100
+const DRIP_MILLIS = 100
 /** The default size a compression bomb inflates to. */
-export const BOMB_BYTES = 256 * 1024 * 1024
+const BOMB_BYTES = 256 * 1024 * 1024
 /** The default `maxBodySize` of `PlexConfig`: hostile sizes sit around it. */
 const LIMIT = 4 * 1024 * 1024
 
 /** Every kind of fault once: the default of a plan's random mix. */
-export const mix: ReadonlyArray<FakeFault> = [
+const mix: ReadonlyArray<FakeFault> = [
   { _tag: "Status", status: 500 },
   { _tag: "Status", status: 502 },
   { _tag: "Status", status: 503 },
@@ -250,7 +250,7 @@ export const mix: ReadonlyArray<FakeFault> = [
 ]
 
 /** The plain mix, then hostile bodies: what `pnpm soak --hostile` draws from. */
-export const hostileMix: ReadonlyArray<FakeFault> = [
+const hostileMix: ReadonlyArray<FakeFault> = [
   ...mix,
   // close to and above the default limit, with and without Content-Length
   { _tag: "HugeBody", bytes: LIMIT - 1024, contentLength: true },
@@ -460,6 +460,14 @@ const parse = (spec: string): FakeFaultStep | undefined => {
  * console.log(FakeFault.hostileMix.length, FakeFault.describe(FakeFault.deepJson("array", { status: 500 })))
  */
 export const FakeFault = {
+  /** The sizes and paces a fault takes when its options leave them out. */
+  defaults: {
+    hugeBytes: HUGE_BYTES,
+    markupBytes: MARKUP_BYTES,
+    deepDepth: DEEP_DEPTH,
+    dripMillis: DRIP_MILLIS,
+    bombBytes: BOMB_BYTES
+  },
   /** A status, with `Retry-After` when given. */
   status: (status: number, options?: { readonly retryAfter?: number | string | undefined }): FakeFault =>
     options?.retryAfter === undefined ? { _tag: "Status", status } : {

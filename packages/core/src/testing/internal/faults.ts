@@ -3,7 +3,7 @@
  * The model decides the fault and describes it on the response (`transport`, `delayMillis`); each
  * front door performs it (`PlexTvFake` in memory, `PlexTvServer` on the socket).
  */
-import { BOMB_BYTES, DEEP_DEPTH, DRIP_MILLIS, HUGE_BYTES, MARKUP_BYTES, mix } from "../FakeFault.js"
+import { FakeFault as Faults } from "../FakeFault.js"
 import type {
   FakeFault,
   FakeFaultPlan,
@@ -15,6 +15,14 @@ import type {
   FaultStep,
   PlexTvState
 } from "./types.js"
+
+const {
+  bombBytes: BOMB_BYTES,
+  deepDepth: DEEP_DEPTH,
+  dripMillis: DRIP_MILLIS,
+  hugeBytes: HUGE_BYTES,
+  markupBytes: MARKUP_BYTES
+} = Faults.defaults
 import {
   deepJson,
   escapeXml,
@@ -72,7 +80,7 @@ const decide = (faults: FaultState, path: string, now: number): readonly [FakeFa
   if (plan.random === undefined || plan.random.rate <= 0) return [undefined, unchanged]
   const [draw, afterDraw] = random(faults.rng)
   if (draw >= plan.random.rate) return [undefined, { ...unchanged, rng: afterDraw }]
-  const choices = plan.random.faults ?? mix
+  const choices = plan.random.faults ?? Faults.mix
   if (choices.length === 0) return [undefined, { ...unchanged, rng: afterDraw }]
   const [pick, afterPick] = random(afterDraw)
   return [choices[Math.floor(pick * choices.length)], { ...unchanged, rng: afterPick }]
