@@ -41,8 +41,10 @@ const program = <R>(approve: (pin: PlexPin) => Effect.Effect<void, unknown, R>) 
     const pin = yield* pins.createPin({ strong })
     yield* Console.log(`PIN code:   ${pin.code}`)
     yield* Console.log(`expires at: ${DateTime.formatIso(pin.expiresAt)} (in ${pin.expiresIn} s)`)
-    yield* Console.log(`Open this page to approve the app:\n  ${pins.authAppUrl(pin)}`)
-    if (!strong) yield* Console.log(`or enter ${pin.code} at https://plex.tv/link`)
+    // a strong (25-character) code is approved through the app URL; https://plex.tv/link takes
+    // only the 4-character code of a short PIN (PLEX_PIN_WEAK=1), as on a TV
+    if (strong) yield* Console.log(`Open this page to approve the app:\n  ${pins.authAppUrl(pin)}`)
+    else yield* Console.log(`Go to https://plex.tv/link and enter the code ${pin.code}`)
 
     // the user acts while we wait: the approval runs alongside, and stops with the program
     yield* Effect.forkScoped(Effect.ignore(approve(pin)))

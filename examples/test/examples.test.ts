@@ -150,14 +150,14 @@ const TIMEOUT_MS = 40_000
 const configHomes: Array<string> = []
 afterAll(() => configHomes.forEach((dir) => Fs.rmSync(dir, { recursive: true, force: true })))
 
-const run = (file: string): Promise<Run> =>
+const run = (file: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<Run> =>
   new Promise((resolve, reject) => {
     const configHome = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-example-"))
     configHomes.push(configHome)
     const child = spawn(
       process.execPath,
       ["--conditions=@effect-plex/source", "--import", tsx, Path.join(examplesDir, file)],
-      { cwd: root, env: childEnv(configHome), stdio: ["ignore", "pipe", "pipe"], timeout: TIMEOUT_MS }
+      { cwd: root, env: { ...childEnv(configHome), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], timeout: TIMEOUT_MS }
     )
     let stdout = ""
     let stderr = ""
@@ -171,6 +171,16 @@ describe("examples", () => {
   it("every example with expectations exists", () => {
     for (const file of Object.keys(expected)) assert.include(examples, file)
   })
+
+  it("pin-login.ts with PLEX_PIN_WEAK=1: a 4-character code to enter at plex.tv/link, no app URL", async () => {
+    const { code, stderr, stdout } = await run("pin-login.ts", { PLEX_PIN_WEAK: "1" })
+    const output = redact(`${stdout}\n${stderr}`)
+    assert.strictEqual(code, 0, output)
+    assert.match(stdout, /PIN code: +[A-Z0-9]{4}\n/, output)
+    assert.match(stdout, /Go to https:\/\/plex\.tv\/link and enter the code [A-Z0-9]{4}\n/, output)
+    assert.notInclude(stdout, "app.plex.tv", output) // a short code is typed at the link page
+    assert.include(stdout, "Linked to fake-owner <owner@example.invalid>", output)
+  }, TIMEOUT_MS + 5_000)
 
   // concurrent: the programs run side by side, each in its own process
   describe.concurrent("run against the local fake plex.tv", () => {
