@@ -25,7 +25,8 @@ export type PlexHost = "plex" | "clients"
 /**
  * What an endpoint sends to prove who it is, which decides what a 401 means: a wrong password
  * (`password`: `InvalidCredentials`), a dead token (`token`: `InvalidToken`), or nothing known
- * (`none`: `Unknown`).
+ * (`none`: `Unknown`). Only a 401 with plex.tv's own error list says so: one without it (a proxy's
+ * or captive portal's page, an empty body) is `UnrecognizedAnswer` whatever the credential.
  *
  * @since 0.2.0
  * @category models
