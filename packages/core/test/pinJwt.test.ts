@@ -196,6 +196,30 @@ describe("the fake's PIN + JWT polls", () => {
       assert.strictEqual((yield* pollRaw(id, key, { ...good, iat: 360, exp: 660 })).status, 200)
     }).pipe(Effect.provide(TestLayer)))
 
+  it.effect("a malformed JWK is refused (400); a key another device registered cannot be linked", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      const created = yield* fake.handle({
+        method: "POST",
+        url: "/api/v2/pins",
+        headers: { "x-plex-client-identifier": CLIENT, accept: "application/json", "content-type": "application/json" },
+        body: JSON.stringify({ jwk: { kty: "RSA", n: "AQAB", kid: "k" }, strong: true })
+      })
+      assert.strictEqual(created.status, 400)
+
+      const key = yield* PlexDeviceKey.generate
+      const link = yield* (yield* PlexJwtAuth).linkWithPin(key)
+      yield* fake.update((state) => ({
+        ...state,
+        jwt: {
+          ...state.jwt,
+          deviceKeys: { ...state.jwt.deviceKeys, [key.kid]: { x: key.publicKey, clientIdentifier: "another", accountId: 1 } }
+        }
+      }))
+      const refused = yield* Effect.flip(fake.linkPin(link.pin.code, "fake-owner"))
+      assert.strictEqual(refused._tag, "NoSuchElementException")
+    }).pipe(Effect.provide(TestLayer)))
+
   it.effect("a device JWT the fake refuses fails the wait with PlexJwtRejectedError, never printing it", () =>
     Effect.gen(function*() {
       const jwt = yield* PlexJwtAuth
