@@ -11,6 +11,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
@@ -20,6 +21,7 @@ import {
   PlexHome,
   PlexHomeInfo,
   PlexPin,
+  PlexPinAuth,
   PlexPinLocation,
   PlexResources,
   PlexUser
@@ -298,5 +300,22 @@ describe("PlexHome keeps updatedAt, the PIN's presence and the guest fields", ()
         settings: { rateLimit: undefined },
         home: { usersForm: "array" }
       }))
+    ))))
+})
+
+describe("a PIN login starts whatever the location holds", () => {
+  it.effect("the fake's loose location (postal_code 802, \"Unknown\" flags): createPin and the poll succeed", () =>
+    Effect.gen(function*() {
+      const pins = yield* PlexPinAuth
+      const pin = yield* pins.createPin({ strong: false })
+      assert.strictEqual(pin.location?.postal_code, "802")
+      assert.strictEqual(pin.location?.european_union_member, undefined)
+      assert.strictEqual(pin.location?.in_privacy_restricted_country, undefined)
+      assert.strictEqual(pin.location?.in_privacy_restricted_region, false)
+      const poll = yield* pins.checkPin(pin) // the poll decodes the same PIN body: not linked yet
+      assert.isTrue(Option.isNone(poll))
+    }).pipe(Effect.provide(PlexPinAuth.layer.pipe(
+      Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "payload-test" } })),
+      Layer.provide(PlexTvFake.layer({ accounts: [FakeAccount.owner], pins: { location: "loose" } }))
     ))))
 })

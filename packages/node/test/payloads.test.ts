@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Logger from "effect/Logger"
-import { PasswordCredentials, PlexAuth, PlexConfig, PlexHome, PlexResources } from "@effect-plex/core"
+import { PasswordCredentials, PlexAuth, PlexConfig, PlexHome, PlexPinAuth, PlexResources } from "@effect-plex/core"
 import { FakeAccount, PlexTvFake } from "@effect-plex/core/testing"
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
@@ -99,4 +99,18 @@ describe("odd list entries over PlexTvServer", () => {
         "WARN plex.tv answer: users[3] skipped (missing or invalid: id, uuid)"
       ])
     }))
+})
+
+describe("PIN location over PlexTvServer", () => {
+  it.live("the loose location (postal_code 802, \"Unknown\" flags) never fails createPin", () =>
+    Effect.gen(function*() {
+      const pin = yield* Effect.flatMap(PlexPinAuth, (pins) => pins.createPin())
+      assert.strictEqual(pin.location?.postal_code, "802")
+      assert.strictEqual(pin.location?.european_union_member, undefined)
+      assert.strictEqual(pin.location?.in_privacy_restricted_region, false)
+    }).pipe(Effect.provide(PlexPinAuth.layer.pipe(
+      Layer.provide(PlexTvServer.layerConfig(client)),
+      Layer.provide(PlexNode.layerHttpClient),
+      Layer.provideMerge(PlexTvServer.layer({ accounts: [FakeAccount.owner], pins: { location: "loose" } }))
+    ))))
 })

@@ -179,6 +179,7 @@ export interface FakePin {
 export interface PinsState {
   readonly strongLifetimeSeconds: number
   readonly weakLifetimeSeconds: number
+  readonly location: "plain" | "loose"
   /** How many PINs were made: the source of ids and codes. */
   readonly created: number
   /** By id. */
@@ -189,6 +190,12 @@ export interface PinsState {
 export interface PinsOptions {
   readonly strongLifetimeSeconds?: number | undefined
   readonly weakLifetimeSeconds?: number | undefined
+  /**
+   * The PIN's `location`: `"plain"` (default) strings and booleans; `"loose"` as real answers also
+   * have it (plex-tv-api.md §2.4): `postal_code` the integer `802`, `"Unknown"` for the privacy
+   * flags, `in_privacy_restricted_region` set.
+   */
+  readonly location?: "plain" | "loose" | undefined
 }
 
 // ---------------------------------------------------------------------------------------------

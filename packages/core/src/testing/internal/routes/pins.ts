@@ -41,6 +41,7 @@ const MAX_DEVICE_JWT_MILLIS = 60 * 60 * 1000
 export const initialPins = (options: PinsOptions | undefined): PinsState => ({
   strongLifetimeSeconds: options?.strongLifetimeSeconds ?? 1800,
   weakLifetimeSeconds: options?.weakLifetimeSeconds ?? 900,
+  location: options?.location ?? "plain",
   created: 0,
   pins: {}
 })
@@ -138,7 +139,42 @@ const checkDeviceJwt = (
   return undefined
 }
 
-const pinBody = (pin: FakePin, now: number, reveal: boolean): Record<string, unknown> => {
+/** The PIN's informational `location`, in the two shapes of `PinsOptions.location`. */
+const locations = {
+  plain: {
+    code: "ZZ",
+    european_union_member: false,
+    continent_code: "ZZ",
+    country: "Nowhere",
+    city: "Faketown",
+    time_zone: "Etc/UTC",
+    postal_code: "00000",
+    in_privacy_restricted_country: false,
+    in_privacy_restricted_region: false,
+    subdivisions: "Nowhere",
+    coordinates: "0.0, 0.0"
+  },
+  loose: {
+    code: "ZZ",
+    european_union_member: "Unknown",
+    continent_code: "ZZ",
+    country: "Nowhere",
+    city: "Faketown",
+    time_zone: "Etc/UTC",
+    postal_code: 802,
+    in_privacy_restricted_country: "Unknown",
+    in_privacy_restricted_region: false,
+    subdivisions: "Nowhere",
+    coordinates: "0.0, 0.0"
+  }
+} as const
+
+const pinBody = (
+  pin: FakePin,
+  now: number,
+  reveal: boolean,
+  location: PinsState["location"] = "plain"
+): Record<string, unknown> => {
   const token = reveal && pin.linked !== undefined
     ? pin.jwk === undefined ? pin.linked.token : `${pin.linked.token}.${SIGNATURE_PLACEHOLDER}`
     : null
@@ -149,18 +185,7 @@ const pinBody = (pin: FakePin, now: number, reveal: boolean): Record<string, unk
     trusted: false,
     qr: `https://plex.tv/api/v2/pins/qr/${pin.code}`,
     clientIdentifier: pin.clientIdentifier,
-    location: {
-      code: "ZZ",
-      european_union_member: false,
-      continent_code: "ZZ",
-      country: "Nowhere",
-      city: "Faketown",
-      time_zone: "Etc/UTC",
-      postal_code: "00000",
-      in_privacy_restricted_country: false,
-      subdivisions: "Nowhere",
-      coordinates: "0.0, 0.0"
-    },
+    location: locations[location],
     expiresIn: Math.max(0, Math.ceil((pin.expiresAt - now) / 1000)),
     createdAt: iso(pin.createdAt),
     expiresAt: iso(pin.expiresAt),
@@ -235,7 +260,7 @@ const createPin: Route = {
       ...(jwk === undefined ? {} : { jwk })
     }
     const next = withPin({ ...state, pins: { ...state.pins, created } }, pin)
-    return [ok(request, 201, "pin", pinBody(pin, now, true), state.settings), next]
+    return [ok(request, 201, "pin", pinBody(pin, now, true, state.pins.location), state.settings), next]
   }
 }
 
@@ -251,7 +276,7 @@ const getPin: Route = {
       if (refused !== undefined) return [refused, state]
     }
     const reveal = pin.clientIdentifier === clientIdentifier
-    return [ok(request, 200, "pin", pinBody(pin, now, reveal), state.settings), state]
+    return [ok(request, 200, "pin", pinBody(pin, now, reveal, state.pins.location), state.settings), state]
   }
 }
 
