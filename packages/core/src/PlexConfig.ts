@@ -10,12 +10,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { DEFAULT_PRODUCT } from "./internal/defaults.js"
 import { PlexClientInfo } from "./PlexClientInfo.js"
 
 const DEFAULT_BASE_URL = "https://plex.tv"
 const DEFAULT_CLIENTS_BASE_URL = "https://clients.plex.tv"
-/** Shown to the user on plex.tv's consent page and in their Authorized Devices: never sent empty. */
-const DEFAULT_PRODUCT = "effect-plex"
 
 const BaseUrl = Schema.String.pipe(
   Schema.filter((s) => {

@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { DEFAULT_PRODUCT } from "./internal/defaults.js"
 import { checkInterval, checkPinId, refuse, waitForLink } from "./internal/pinWait.js"
 import { bodyDecoder } from "./internal/response.js"
 import type { PlexAuthError } from "./PlexAuth.js"
@@ -173,7 +174,8 @@ const encode = (s: string) => encodeURIComponent(wellFormed(s))
 
 /**
  * The page where the user approves a PIN in the browser: `https://app.plex.tv/auth#?` followed by
- * `clientID`, `code`, `context[device][product]` (the client's product, else the PIN's), the other
+ * `clientID`, `code`, `context[device][product]` (the client's product, else the PIN's, else
+ * `PlexConfig.defaultProduct`: the page shows it, so it is never left out), the other
  * `context[device][…]` facts that are set (`version`, `platform`, `platformVersion`, `device`,
  * `deviceName`) and `forwardUrl`. Every key and value is percent-encoded (`encodeURIComponent`), so
  * `&`, `=`, `#`, `+`, spaces and non-ASCII text survive; `new URLSearchParams(fragment)` reads them
@@ -193,6 +195,10 @@ const encode = (s: string) => encodeURIComponent(wellFormed(s))
  * // https://app.plex.tv/auth#?clientID=my-app-1&code=abc&context%5Bdevice%5D%5Bproduct%5D=my%20app
  * //   &forwardUrl=https%3A%2F%2Fmy-app.example%2Fdone (on one line)
  */
+/** The first product that is a non-empty string: the page shows it, so it is never left out. */
+const productOf = (...products: ReadonlyArray<unknown>): string =>
+  (products.find((product) => typeof product === "string" && product !== "") as string | undefined) ?? DEFAULT_PRODUCT
+
 export const plexAuthAppUrl = (
   client: PlexAuthAppUrlClient,
   pin: PlexAuthAppUrlPin,
@@ -201,7 +207,7 @@ export const plexAuthAppUrl = (
   const params: Array<readonly [string, unknown]> = [
     ["clientID", pin?.clientIdentifier],
     ["code", pin?.code],
-    ["context[device][product]", client?.product ?? pin?.product],
+    ["context[device][product]", productOf(client?.product, pin?.product)],
     ["context[device][version]", client?.version],
     ["context[device][platform]", client?.platform],
     ["context[device][platformVersion]", client?.platformVersion],

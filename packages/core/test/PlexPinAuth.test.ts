@@ -375,11 +375,14 @@ describe("authAppUrl", () => {
       assert.strictEqual(new URL(url).hash.split("#").length, 2) // a single fragment: nothing escaped it
     }).pipe(Effect.provide(stack())))
 
-  it.effect("falls back to the PIN's product, and leaves out what is unset", () =>
+  it.effect("falls back to the PIN's product, then to PlexConfig.defaultProduct, and leaves out what is unset", () =>
     Effect.sync(() => {
       const url = plexAuthAppUrl({}, { code: "ABCD", clientIdentifier: "c", product: "from pin" })
       assert.strictEqual(url, `${AUTH_APP}clientID=c&code=ABCD&context%5Bdevice%5D%5Bproduct%5D=from%20pin`)
-      assert.strictEqual(plexAuthAppUrl({}, { code: "ABCD", clientIdentifier: "c" }), `${AUTH_APP}clientID=c&code=ABCD`)
+      // the consent page shows the product: never left out, never empty
+      const fallback = `${AUTH_APP}clientID=c&code=ABCD&context%5Bdevice%5D%5Bproduct%5D=effect-plex`
+      assert.strictEqual(plexAuthAppUrl({}, { code: "ABCD", clientIdentifier: "c" }), fallback)
+      assert.strictEqual(plexAuthAppUrl({ product: "" }, { code: "ABCD", clientIdentifier: "c", product: "" }), fallback)
     }))
 
   const text = FastCheck.string({ unit: "binary", maxLength: 40 })
@@ -406,7 +409,9 @@ describe("authAppUrl", () => {
       const context = ["product", "version", "platform", "platformVersion", "device", "deviceName"] as const
       for (const key of context) {
         const value = client[key]
-        if (value !== undefined) expected.push([`context[device][${key}]`, value])
+        // the product is never left out or empty: PlexConfig.defaultProduct stands in
+        if (key === "product") expected.push([`context[device][product]`, value || "effect-plex"])
+        else if (value !== undefined) expected.push([`context[device][${key}]`, value])
       }
       if (forwardUrl !== undefined) expected.push(["forwardUrl", forwardUrl])
       assert.deepStrictEqual([...params], expected)
