@@ -7,9 +7,12 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as TestClock from "effect/TestClock"
 import { PlexClient, PlexEndpoint, PlexError } from "@effect-plex/core"
 import { configLayer, emptyResponse, failure, jsonResponse, type Recorded, scripted, withClock } from "./utils.js"
 
@@ -29,7 +32,12 @@ const clientOver = (...answers: ReadonlyArray<(recorded: Recorded) => Response>)
   const http = scripted(...answers)
   const layer = PlexClient.layer.pipe(
     Layer.provide([
-      configLayer({ clientsBaseUrl: "https://clients.example.invalid", retry: { times: 2 } }),
+      configLayer({
+        clientsBaseUrl: "https://clients.example.invalid",
+        retry: { times: 2 },
+        timeout: "2 seconds",
+        deadline: "3 seconds"
+      }),
       Layer.succeed(HttpClient.HttpClient, http.client)
     ])
   )
@@ -84,6 +92,25 @@ describe("PlexClient.execute", () => {
       const error = failure(yield* withClock(Effect.flatMap(PlexClient, (client) => client.execute(Strict))))
       assert.strictEqual(error._tag, "Gone")
       assert.strictEqual(http.calls(), 1)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a call that waited at the gate gets only what is left of its deadline for the attempt", () => {
+    const { layer } = clientOver(
+      () => emptyResponse(429, { "retry-after": "2" }),
+      () => new Response(new ReadableStream({ start: () => {} }), { status: 200 }) // headers, then silence
+    )
+    const Slow = PlexEndpoint.make({ name: "Test.slow", method: "GET", path: "/api/v2/slow", idempotent: false })
+    const call = Effect.flatMap(PlexClient, (client) => client.execute(Slow))
+    return Effect.gen(function*() {
+      assert.strictEqual(failure(yield* withClock(call, "0 millis"))._tag, "PlexRateLimitError") // the gate shuts until 2 s
+      const fiber = yield* Effect.fork(call) // waits at the gate to 2 s, then 1 s is left of its 3 s deadline
+      yield* TestClock.adjust("2999 millis")
+      assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map(Option.getOrNull)))
+      yield* TestClock.adjust("1 millis")
+      const exit = yield* Fiber.await(fiber)
+      const error = failure(exit)
+      assert.strictEqual(error._tag, "PlexTimeoutError")
     }).pipe(Effect.provide(layer))
   })
 

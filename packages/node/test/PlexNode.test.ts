@@ -147,7 +147,9 @@ describe("PlexNode.layer", () => {
       assert.isTrue(Duration.equals(config.timeout, Duration.seconds(10))) // the default
       assert.deepStrictEqual(server.seen.map((request) => request.url), ["/api/v2/user"])
       const headers = Object.keys(server.seen[0]!.headers).filter((name) => name.startsWith("x-plex-")).sort()
-      assert.deepStrictEqual(headers, ["x-plex-client-identifier", "x-plex-token"]) // unset fields are not sent
+      // unset fields are not sent, but the product always is (the consent page shows it): its default
+      assert.deepStrictEqual(headers, ["x-plex-client-identifier", "x-plex-product", "x-plex-token"])
+      assert.strictEqual(server.seen[0]!.headers["x-plex-product"], PlexConfig.defaultProduct)
     }).pipe(Effect.provide(server.layer))
   })
 
