@@ -260,7 +260,8 @@ const make: Effect.Effect<PlexPinAuthService, never, PlexClient> = Effect.gen(fu
     )
 
   const createPin = (options?: PlexPinCreateOptions) => {
-    const strong = options?.strong ?? true
+    // only a missing `strong` means the default: `null` (from a JavaScript caller) is not a boolean
+    const strong = options?.strong === undefined ? true : options.strong
     if (typeof strong !== "boolean") return refuse("strong", "must be a boolean")
     return plex.execute(createPinEndpoint, {
       urlParams: { strong: strong ? "true" : undefined },
