@@ -172,6 +172,10 @@ const wellFormed = (s: string) =>
 
 const encode = (s: string) => encodeURIComponent(wellFormed(s))
 
+/** The first product that is a non-empty string: the page shows it, so it is never left out. */
+const productOf = (...products: ReadonlyArray<unknown>): string =>
+  (products.find((product) => typeof product === "string" && product !== "") as string | undefined) ?? DEFAULT_PRODUCT
+
 /**
  * The page where the user approves a PIN in the browser: `https://app.plex.tv/auth#?` followed by
  * `clientID`, `code`, `context[device][product]` (the client's product, else the PIN's, else
@@ -195,10 +199,6 @@ const encode = (s: string) => encodeURIComponent(wellFormed(s))
  * // https://app.plex.tv/auth#?clientID=my-app-1&code=abc&context%5Bdevice%5D%5Bproduct%5D=my%20app
  * //   &forwardUrl=https%3A%2F%2Fmy-app.example%2Fdone (on one line)
  */
-/** The first product that is a non-empty string: the page shows it, so it is never left out. */
-const productOf = (...products: ReadonlyArray<unknown>): string =>
-  (products.find((product) => typeof product === "string" && product !== "") as string | undefined) ?? DEFAULT_PRODUCT
-
 export const plexAuthAppUrl = (
   client: PlexAuthAppUrlClient,
   pin: PlexAuthAppUrlPin,
