@@ -257,14 +257,15 @@ export class PlexTransportError
      * Whether the request may have reached the server. `false` only when it surely did not
      * (refused, not resolved, unreachable, TLS failed): then even a non-idempotent call is safe to send again.
      */
-    sent: Schema.optionalWith(Schema.Boolean, { default: () => true })
+    sent: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+    ...hostField
   })
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `could not reach plex.tv: ${this.reason}`
+    return `could not reach ${hostOf(this)}: ${this.reason}`
   }
 }
 
@@ -282,14 +283,15 @@ export class PlexTransportError
  */
 export class PlexTimeoutError
   extends Schema.TaggedError<PlexTimeoutError>("@effect-plex/core/PlexTimeoutError")("PlexTimeoutError", {
-    timeout: Schema.DurationFromSelf
+    timeout: Schema.DurationFromSelf,
+    ...hostField
   })
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `plex.tv did not answer within ${Duration.format(this.timeout)}`
+    return `${hostOf(this)} did not answer within ${Duration.format(this.timeout)}`
   }
 }
 
@@ -308,6 +310,7 @@ export class PlexTimeoutError
  */
 export class PlexDecodeError
   extends Schema.TaggedError<PlexDecodeError>("@effect-plex/core/PlexDecodeError")("PlexDecodeError", {
+    ...hostField,
     paths: Schema.Array(Schema.String),
     /**
      * `TooLarge`: the body (counted after any decompression) passed `PlexConfig.maxBodySize` and was
@@ -323,11 +326,11 @@ export class PlexDecodeError
   override get message(): string {
     switch (this.reason) {
       case "TooLarge":
-        return "the response from plex.tv is larger than the configured limit"
+        return `the response from ${hostOf(this)} is larger than the configured limit`
       case "TooComplex":
-        return "the response from plex.tv is nested too deeply or holds too many members to decode"
+        return `the response from ${hostOf(this)} is nested too deeply or holds too many members to decode`
       default:
-        return `unexpected response shape from plex.tv at ${this.paths.join(", ")}`
+        return `unexpected response shape from ${hostOf(this)} at ${this.paths.join(", ")}`
     }
   }
 }
@@ -430,14 +433,14 @@ export type PlexJwtRejectedReason = typeof PlexJwtRejectedReason.Type
 export class PlexJwtRejectedError
   extends Schema.TaggedError<PlexJwtRejectedError>("@effect-plex/core/PlexJwtRejectedError")(
     "PlexJwtRejectedError",
-    { ...statusFields, reason: PlexJwtRejectedReason }
+    { ...statusFields, reason: PlexJwtRejectedReason, ...hostField }
   )
 {
   /**
    * @since 0.1.0
    */
   override get message(): string {
-    return `plex.tv rejected the device key or JWT: ${this.reason} (${describe(this)})`
+    return `${hostOf(this)} rejected the device key or JWT: ${this.reason} (${describe(this)})`
   }
 }
 

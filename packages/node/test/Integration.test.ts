@@ -298,7 +298,8 @@ describe("no answer", () => {
         if (error._tag !== "PlexTransportError") return
         assert.include(error.reason, "ECONNREFUSED")
         assert.include(error.message, "ECONNREFUSED")
-        assertNoSecrets(error, [...secrets, "127.0.0.1", "http://", "/api/v2"])
+        // the message names the configured host (not a secret), never a URL or a path
+        assertNoSecrets(error, [...secrets, "http://", "/api/v2"])
       }
     }))
 
@@ -325,11 +326,11 @@ describe("no answer", () => {
       assert.strictEqual(error._tag, "PlexTimeoutError")
       if (error._tag !== "PlexTimeoutError") return
       assert.strictEqual(Duration.toMillis(error.timeout), 300)
-      assert.strictEqual(error.message, "plex.tv did not answer within 300ms")
+      assert.match(error.message, /^127\.0\.0\.1:\d+ did not answer within 300ms$/)
       assert.isAtLeast(Duration.toMillis(elapsed), 290)
-      assert.isBelow(Duration.toMillis(elapsed), 2_000)
+      assert.isBelow(Duration.toMillis(elapsed), 10_000) // wide: a loaded machine may be slow to wake
       assert.strictEqual(server.requests(), 1)
-      assertNoSecrets(error, [...secrets, "127.0.0.1", "/api/v2"])
+      assertNoSecrets(error, [...secrets, "http://", "/api/v2"])
       // the abandoned request does not keep its connection
       yield* eventually(Effect.sync(() => server.open() === 0), "the timed-out connection was left open")
     }).pipe(Effect.scoped))

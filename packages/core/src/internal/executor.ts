@@ -153,11 +153,12 @@ const kindOf = (code: string | undefined): { readonly kind: PlexTransportKind; r
 }
 
 /** A platform failure reduced to safe facts: its reason literal, a system error code, kind, sent. */
-export const transportError = (error: HttpClientError.HttpClientError): PlexTransportError => {
+export const transportError = (error: HttpClientError.HttpClientError, host?: string): PlexTransportError => {
   const code = systemCode(error.cause)
   return new PlexTransportError({
     reason: code === undefined ? error.reason : `${error.reason} (${code})`,
-    ...kindOf(code)
+    ...kindOf(code),
+    ...(host === undefined ? {} : { host })
   })
 }
 
@@ -215,8 +216,19 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     Schedule.intersect(Schedule.recurs(config.retry.times)),
     Schedule.whileInput(neverSent)
   ) as Schedule.Schedule<unknown, unknown>
-  const attemptTimeout = new PlexTimeoutError({ timeout: config.timeout })
-  const deadlineTimeout = new PlexTimeoutError({ timeout: config.deadline })
+  /** The timeouts of each host, built once: they name the host that did not answer. */
+  const timeoutsOf = (baseUrl: string) => {
+    const host = hosts[baseUrl]
+    const named = host === undefined ? {} : { host }
+    return {
+      attempt: new PlexTimeoutError({ timeout: config.timeout, ...named }),
+      deadline: new PlexTimeoutError({ timeout: config.deadline, ...named })
+    }
+  }
+  const timeouts: Record<string, ReturnType<typeof timeoutsOf>> = {
+    [config.baseUrl]: timeoutsOf(config.baseUrl),
+    [config.clientsBaseUrl]: timeoutsOf(config.clientsBaseUrl)
+  }
 
   const fitsBefore = (error: PlexError, deadlineAt: number): Effect.Effect<boolean> => {
     if (error._tag !== "PlexRateLimitError" || Option.isNone(error.retryAfter)) return Effect.succeed(true)
@@ -236,7 +248,7 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     if (!answeredBy(response, baseUrl)) return Effect.zipRight(discard(response), Effect.fail(followedElsewhere(response)))
     if (status >= 200 && status < 300) {
       return Effect.mapError(endpoint.decode(response, limit), (error) =>
-        error._tag === "PlexDecodeError" ? redactPaths(error, secrets) : error)
+        error._tag === "PlexDecodeError" ? redactPaths(namedDecodeError(error, host), secrets) : error)
     }
     if (isRedirect(status)) return Effect.zipRight(discard(response), Effect.fail(redirectError(response, host)))
     return Effect.flatMap(readErrorBody(response), (text): Effect.Effect<never, E | PlexCallError> => {
@@ -262,7 +274,8 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     millis: number,
     onTimeout: PlexTimeoutError,
     handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>,
-    secretInUrl: boolean
+    secretInUrl: boolean,
+    host: string | undefined
   ): Effect.Effect<A, E | PlexTransportError | PlexTimeoutError> => {
     if (timed !== undefined) {
       return Effect.suspend(() => {
@@ -270,7 +283,7 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         return timed.call(base, request, millis, () => {
           timedOut = true
         }).pipe(
-          Effect.catchAll((error) => Effect.fail(timedOut ? onTimeout : transportError(error))),
+          Effect.catchAll((error) => Effect.fail(timedOut ? onTimeout : transportError(error, host))),
           Effect.flatMap(handle),
           Effect.mapError((error) => timedOut ? onTimeout : error)
         )
@@ -280,7 +293,7 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     // with a secret in its query runs with the tracer off below this point
     const sent = secretInUrl ? Effect.withTracerEnabled(generic.execute(request), false) : generic.execute(request)
     return sent.pipe(
-      Effect.catchAll((error) => Effect.fail(transportError(error))),
+      Effect.catchAll((error) => Effect.fail(transportError(error, host))),
       Effect.flatMap(handle),
       Effect.timeoutFail({ duration: Duration.millis(millis), onTimeout: () => onTimeout })
     )
@@ -324,11 +337,12 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
       ]
     const handle = answer(endpoint, baseUrl, secretsOfCall)
     const signIn = endpoint.credential === "password"
+    const { attempt: attemptTimeout, deadline: deadlineTimeout } = timeouts[baseUrl]!
+    const host = hosts[baseUrl]
     return Effect.flatMap(Clock.currentTimeMillis, (start) => {
       const deadlineAt = start + deadline
-      // One attempt, its timeout cut to what is left of the deadline: the deadline needs no timer
-      // of its own. The gate fails at once when it stays shut past the deadline.
-      // the attempt's timeout is what is left of the deadline when it is sent (after any wait at the gate)
+      // One attempt, its timeout cut to what is left of the deadline when it is sent (after any wait
+      // at the gate): the deadline needs no timer of its own.
       const sendAt = (now: number) => {
         const left = deadlineAt - now
         if (left <= 0) return Effect.fail(deadlineTimeout)
@@ -339,7 +353,8 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
             left < timeout ? left : timeout,
             left < timeout ? deadlineTimeout : attemptTimeout,
             handle,
-            secretInUrl
+            secretInUrl,
+            host
           ),
           (error) => gate.observe(baseUrl, error as PlexError)
         )
@@ -419,6 +434,12 @@ const followedElsewhere = (response: HttpClientResponse.HttpClientResponse): Ple
   return new PlexHttpError({ status: 302, errors: [], ...(host === undefined ? {} : { redirectHost: host }) })
 }
 
+/** A decode error naming the host that answered. */
+const namedDecodeError = (error: PlexDecodeError, host: string | undefined): PlexDecodeError =>
+  host === undefined || error.host !== undefined
+    ? error
+    : new PlexDecodeError({ paths: error.paths, host, ...(error.reason === undefined ? {} : { reason: error.reason }) })
+
 /** Decode paths name keys, and a key can come from the body: secrets never stay in them. */
 const redactPaths = (error: PlexDecodeError, secretsOf: () => Secrets): PlexDecodeError => {
   const secrets = secretsOf()
@@ -426,6 +447,7 @@ const redactPaths = (error: PlexDecodeError, secretsOf: () => Secrets): PlexDeco
     ? error
     : new PlexDecodeError({
       paths: error.paths.map((path) => redact(path, secrets)),
+      ...(error.host === undefined ? {} : { host: error.host }),
       ...(error.reason === undefined ? {} : { reason: error.reason })
     })
 }
