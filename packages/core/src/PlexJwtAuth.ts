@@ -653,7 +653,7 @@ const make: Effect.Effect<PlexJwtAuthService, never, PlexClient> = Effect.gen(fu
   const linkWithPin = Effect.fn("PlexJwtAuth.linkWithPin")(
     function*(key: PlexDeviceKey, options?: PlexJwtPinOptions) {
       if (!(key instanceof PlexDeviceKey)) return yield* refuse("key", "must be a PlexDeviceKey")
-      const strong = options?.strong ?? true
+      const strong = options?.strong === undefined ? true : options.strong
       if (typeof strong !== "boolean") return yield* refuse("strong", "must be a boolean")
       const interval = yield* checkInterval(options?.interval)
       const lifetime = Duration.decodeUnknown(options?.deviceJwtLifetime ?? "5 minutes")
