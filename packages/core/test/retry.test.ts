@@ -268,8 +268,11 @@ describe("transport failures", () => {
       const error = yield* flipWithClock(tokenCall)
       if (error._tag !== "PlexTransportError") return assert.fail(`expected PlexTransportError, got ${error._tag}`)
       assert.include(error.reason, "ECONNREFUSED")
+      assert.notInclude(error.reason, "plex.example.invalid") // the reason is the platform's code only
+      // the message names the configured host (not a secret): never the URL, its path or the token
+      assert.include(error.message, "plex.example.invalid")
       for (const text of [error.reason, error.message, String(error), JSON.stringify(error)]) {
-        assert.notInclude(text, "plex.example.invalid")
+        assert.notInclude(text, "https://")
         assert.notInclude(text, "/api/v2")
         assert.notInclude(text, SENTINEL_TOKEN)
       }
