@@ -61,7 +61,7 @@ const exchangeRaw = (payload: Record<string, unknown>, key: PlexDeviceKey, kid =
 /** Waits (in real time, bounded) for background work that involves async WebCrypto to settle. */
 const eventually = (check: Effect.Effect<boolean>) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 200; i++) {
+    for (const until = Date.now() + 20_000; Date.now() < until;) {
       if (yield* check) return
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
     }

@@ -33,7 +33,7 @@ const registrations = Effect.gen(function*() {
 /** Waits (in real time, bounded) for work that involves async WebCrypto to get there. */
 const eventually = (check: Effect.Effect<boolean, never, PlexTvFake>) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 400; i++) {
+    for (const until = Date.now() + 20_000; Date.now() < until;) {
       if (yield* check) return
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
     }

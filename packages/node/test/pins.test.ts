@@ -111,7 +111,11 @@ describe("PIN linking through both front doors", () => {
       const pin = yield* pins.createPin()
       const count = Effect.map(fake.requests, (log) => log.filter((e) => e.path === `/api/v2/pins/${pin.id}`).length)
       const fiber = yield* Effect.fork(pins.waitForToken(pin, { interval: INTERVAL }))
-      yield* Effect.sleep("250 millis")
+      // polling has begun (bounded wait in real time: a loaded machine may be slow to get there)
+      for (const until = Date.now() + 20_000; (yield* count) < 2;) {
+        if (Date.now() > until) return assert.fail("the wait never polled twice")
+        yield* Effect.sleep("10 millis")
+      }
       yield* Fiber.interrupt(fiber)
       const atInterrupt = yield* count
       assert.isAtLeast(atInterrupt, 2)
