@@ -500,6 +500,143 @@ export class PlexInvalidInputError
 }
 
 /**
+ * Why one connection of a resource was not taken by `PlexResources.connect`:
+ *
+ * - `Skipped`: a `local` connection of a server the caller does not own (not probed);
+ * - `Timeout`: no answer, body included, within the probe's timeout;
+ * - `Refused`, `Dns`, `Unreachable`, `Tls`, `Reset`: the transport failed (nothing listens, the
+ *   name did not resolve, no route, the TLS handshake or certificate failed, the connection broke);
+ * - `WrongMachine`: the server answered with another `machineIdentifier` (a stale address now used
+ *   by another server);
+ * - `HttpStatus`: an answer other than 200 (`status` holds it; a redirect is never followed);
+ * - `Unrecognized`: a 200 whose body is not a server's identity (or is larger than a few KiB);
+ * - `Other`: any other transport failure.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import { PlexConnectionFailureReason } from "@effect-plex/core"
+ * import * as Schema from "effect/Schema"
+ *
+ * console.log(Schema.is(PlexConnectionFailureReason)("WrongMachine")) // true
+ */
+export const PlexConnectionFailureReason = Schema.Literal(
+  "Skipped",
+  "Timeout",
+  "Refused",
+  "Dns",
+  "Unreachable",
+  "Tls",
+  "Reset",
+  "WrongMachine",
+  "HttpStatus",
+  "Unrecognized",
+  "Other"
+)
+
+/**
+ * The type of {@link PlexConnectionFailureReason}.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import type { PlexConnectionFailureReason } from "@effect-plex/core"
+ *
+ * const reason: PlexConnectionFailureReason = "Timeout"
+ * console.log(reason)
+ */
+export type PlexConnectionFailureReason = typeof PlexConnectionFailureReason.Type
+
+/**
+ * Why one connection failed, named by its index in `resource.connections` and its kind, never by
+ * its URI or token.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import { PlexConnectionFailure } from "@effect-plex/core"
+ *
+ * const failure = PlexConnectionFailure.make({ index: 0, kind: "local", protocol: "http", reason: "Refused" })
+ * console.log(failure.index) // 0
+ */
+export class PlexConnectionFailure extends Schema.Class<PlexConnectionFailure>("@effect-plex/core/PlexConnectionFailure")({
+  index: Schema.Int,
+  kind: Schema.Literal("local", "remote", "relay"),
+  protocol: Schema.Literal("http", "https"),
+  reason: PlexConnectionFailureReason,
+  /** The HTTP status, for `HttpStatus`. */
+  status: Schema.optional(Schema.Int)
+}) {}
+
+const failureText = (failure: PlexConnectionFailure): string =>
+  `#${failure.index} (${failure.kind}, ${failure.protocol}) ${
+    failure.reason === "HttpStatus" && failure.status !== undefined ? `HTTP ${failure.status}` : failure.reason
+  }`
+
+const transientConnectReasons: ReadonlySet<string> = new Set([
+  "Timeout",
+  "Refused",
+  "Dns",
+  "Unreachable",
+  "Reset",
+  "Other"
+])
+const transientConnectStatuses: ReadonlySet<number> = new Set([429, 502, 503, 504])
+
+/**
+ * `PlexResources.connect` found no connection of a resource that answered as that server: every
+ * one failed or was skipped. `failures` says why, per connection (by index and kind, in the order of
+ * `resource.connections`); it is empty when the resource lists no connection at all.
+ *
+ * Retryable (`PlexError.isRetryable`) when at least one connection failed for a reason that may
+ * mend by itself: a timeout, a refused, unresolved, unreachable or broken connection, or an HTTP
+ * 429/502/503/504. Not when every failure was decided on purpose: skipped, TLS, another machine,
+ * another status (401: the server refused the token), an unrecognized answer.
+ *
+ * @since 0.2.0
+ * @category errors
+ * @example
+ * import { PlexConnectError, PlexConnectionFailure } from "@effect-plex/core"
+ *
+ * const error = new PlexConnectError({
+ *   server: "Living Room",
+ *   clientIdentifier: "0123456789abcdef",
+ *   failures: [PlexConnectionFailure.make({ index: 0, kind: "local", protocol: "http", reason: "Timeout" })]
+ * })
+ * console.log(error.message) // "no connection of Living Room answered: #0 (local, http) Timeout"
+ */
+export class PlexConnectError
+  extends Schema.TaggedError<PlexConnectError>("@effect-plex/core/PlexConnectError")("PlexConnectError", {
+    /** The resource's `name`. */
+    server: Schema.String,
+    /** The resource's `clientIdentifier` (its machine identifier). */
+    clientIdentifier: Schema.String,
+    failures: Schema.Array(PlexConnectionFailure)
+  })
+{
+  /**
+   * @since 0.2.0
+   */
+  override get message(): string {
+    return this.failures.length === 0
+      ? `${this.server} lists no connection`
+      : `no connection of ${this.server} answered: ${this.failures.map(failureText).join("; ")}`
+  }
+
+  /**
+   * Whether some connection failed for a reason that may mend by itself (see the class).
+   *
+   * @since 0.2.0
+   */
+  get transient(): boolean {
+    return this.failures.some((failure) =>
+      transientConnectReasons.has(failure.reason) ||
+      (failure.reason === "HttpStatus" && failure.status !== undefined && transientConnectStatuses.has(failure.status))
+    )
+  }
+}
+
+/**
  * What a `PlexAuth` call can fail with.
  *
  * @since 0.1.0
@@ -537,6 +674,7 @@ export type PlexError =
   | PlexHomePinRequiredError
   | PlexJwtRejectedError
   | PlexKeyStoreError
+  | PlexConnectError
 
 const retryableStatuses: ReadonlySet<number> = new Set([502, 503, 504])
 
@@ -553,7 +691,8 @@ const retryable: { readonly [Tag in PlexError["_tag"]]: (error: Extract<PlexErro
   PlexHomePinRequiredError: () => false,
   PlexJwtRejectedError: () => false,
   PlexKeyStoreError: () => false,
-  PlexInvalidInputError: () => false
+  PlexInvalidInputError: () => false,
+  PlexConnectError: (error) => error.transient
 }
 
 /**

@@ -3,6 +3,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -12,8 +13,10 @@ import { PlexClient } from "./PlexClient.js"
 import type { PlexConfig } from "./PlexConfig.js"
 import { type PlexBodyDecoder, PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexAuth.js"
-import { PlexInvalidInputError } from "./PlexError.js"
+import { type PlexConnectError, PlexInvalidInputError } from "./PlexError.js"
 import { PlexConnection, PlexResource } from "./PlexResource.js"
+import { connect } from "./internal/connect.js"
+import { isHttps, rank } from "./internal/connectionRank.js"
 import { decodeEntries, entryDecoder, type Skip } from "./internal/entries.js"
 import { bodyDecoder } from "./internal/response.js"
 
@@ -77,6 +80,77 @@ export interface PlexBestConnectionOptions {
 }
 
 /**
+ * Options of {@link PlexResources.connect}.
+ *
+ * - `prefer`: `"best"` (default) waits, once a connection answered, up to `grace` for a better one
+ *   (local before remote before relay, https before http, as {@link PlexResources.bestConnection}
+ *   orders them; among equals the first to answer); `"first"` takes the first answer.
+ * - `timeout`: how long each probe may take, body included (default 5 seconds).
+ * - `grace`: how long a better connection may still answer after the first (default 500 ms).
+ * - `allowUnownedLocal`: also probe the `local` connections of a server the caller does not own
+ *   (default `false`: they point into the owner's network, and are listed as `Skipped`).
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import type { PlexConnectOptions } from "@effect-plex/core"
+ *
+ * const quick: PlexConnectOptions = { prefer: "first", timeout: "2 seconds" }
+ * console.log(quick.prefer)
+ */
+export interface PlexConnectOptions {
+  readonly prefer?: "best" | "first" | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly grace?: Duration.DurationInput | undefined
+  readonly allowUnownedLocal?: boolean | undefined
+}
+
+/**
+ * What a Plex Media Server says about itself at `GET /identity`.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import type { PlexServerIdentity } from "@effect-plex/core"
+ *
+ * const identity: PlexServerIdentity = { machineIdentifier: "0123456789abcdef", version: "1.40.0.7998" }
+ * console.log(identity.machineIdentifier)
+ */
+export interface PlexServerIdentity {
+  readonly machineIdentifier: string
+  readonly version?: string | undefined
+  readonly claimed?: boolean | undefined
+}
+
+/**
+ * The connection {@link PlexResources.connect} chose, and a client for that server.
+ *
+ * - `connection` and `index`: the chosen entry of `resource.connections`;
+ * - `identity`: the server's answer to `/identity`;
+ * - `client`: an `HttpClient` whose requests go to the chosen URI (`client.get("/library/sections")`)
+ *   with the resource's `accessToken` in `X-Plex-Token` (redacted wherever the platform prints
+ *   headers, and taken out of its transport errors); redirects are not followed, so the token never
+ *   goes to another host;
+ * - `layer`: the same client as an `HttpClient` layer.
+ *
+ * @since 0.2.0
+ * @category models
+ * @example
+ * import type { PlexServerConnection } from "@effect-plex/core"
+ *
+ * const describe = (server: PlexServerConnection) => `${server.resource.name} at ${server.connection.uri}`
+ * console.log(describe)
+ */
+export interface PlexServerConnection {
+  readonly resource: PlexResource
+  readonly connection: PlexConnection
+  readonly index: number
+  readonly identity: PlexServerIdentity
+  readonly client: HttpClient.HttpClient
+  readonly layer: Layer.Layer<HttpClient.HttpClient>
+}
+
+/**
  * The resources operations of plex.tv (on `clients.plex.tv`).
  *
  * @since 0.1.0
@@ -105,13 +179,6 @@ export interface PlexResourcesService {
   ) => Effect.Effect<ReadonlyArray<PlexResource>, PlexResourcesError>
 }
 
-/** 0 local, 1 remote, 2 relay: lower is better. */
-const rank = (connection: PlexConnection): number => (connection.relay ? 2 : connection.local ? 0 : 1)
-
-const isHttps = (connection: PlexConnection): boolean =>
-  connection.protocol !== undefined
-    ? connection.protocol.toLowerCase() === "https"
-    : connection.uri.toLowerCase().startsWith("https:")
 
 const bestConnection = (
   resource: PlexResource,
@@ -285,4 +352,40 @@ export class PlexResources extends Context.Tag("@effect-plex/core/PlexResources"
     resource: PlexResource,
     options?: PlexBestConnectionOptions
   ) => Option.Option<PlexConnection> = bestConnection
+
+  /**
+   * Reaches a server: probes every connection of the resource at once (`GET {uri}/identity`, the
+   * resource's own `accessToken` in `X-Plex-Token`, `Accept: application/json`, each probe bounded
+   * by `timeout`), and succeeds with one that answered 200 with the resource's `clientIdentifier`
+   * as its `machineIdentifier` (see {@link PlexConnectOptions} for which one). Every other probe is
+   * interrupted at once: its request aborted, its socket closed. A connection whose server names
+   * another machine is rejected (a stale address now used by another server); the `local`
+   * connections of a server the caller does not own are skipped unless `allowUnownedLocal`.
+   *
+   * Talks to the server, not plex.tv (no rate-limit gate): only the `HttpClient` in context is
+   * needed. Redirects are never followed and the answer is read no further than 16 KiB. Fails with
+   * `PlexConnectError` listing, per connection, why it failed, or with `PlexInvalidInputError` for
+   * an option of the wrong type or an access token no header can carry.
+   *
+   * @since 0.2.0
+   * @example
+   * import { PlexResources } from "@effect-plex/core"
+   * import * as HttpClient from "@effect/platform/HttpClient"
+   * import * as Effect from "effect/Effect"
+   * import * as Redacted from "effect/Redacted"
+   *
+   * const sections = Effect.gen(function*() {
+   *   const resources = yield* PlexResources
+   *   const [server] = (yield* resources.list(Redacted.make("token"))).filter((r) => r.hasCapability("server"))
+   *   if (server === undefined) return "no server"
+   *   const connected = yield* PlexResources.connect(server, { timeout: "3 seconds" })
+   *   const response = yield* HttpClient.get("/library/sections").pipe(Effect.provide(connected.layer))
+   *   return `${connected.connection.uri}: HTTP ${response.status}`
+   * })
+   */
+  static readonly connect: (
+    resource: PlexResource,
+    options?: PlexConnectOptions
+  ) => Effect.Effect<PlexServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> =
+    connect
 }

@@ -11,6 +11,9 @@ import * as Schema from "effect/Schema"
 import {
   PlexApiError,
   PlexBadRequestError,
+  PlexConnectError,
+  PlexConnectionFailure,
+  PlexConnectionFailureReason,
   PlexDecodeError,
   PlexError,
   PlexHomePinRequiredError,
@@ -66,7 +69,17 @@ const arbitraries: { readonly [Tag in PlexError["_tag"]]: FastCheck.Arbitrary<Ex
     reason: FastCheck.string()
   }).map((f) => new PlexKeyStoreError(f)),
   PlexInvalidInputError: FastCheck.record({ argument: FastCheck.string(), reason: FastCheck.string() })
-    .map((f) => new PlexInvalidInputError(f))
+    .map((f) => new PlexInvalidInputError(f)),
+  PlexConnectError: FastCheck.array(
+    FastCheck.record({
+      index: FastCheck.nat(20),
+      kind: FastCheck.constantFrom("local" as const, "remote" as const, "relay" as const),
+      protocol: FastCheck.constantFrom("http" as const, "https" as const),
+      reason: FastCheck.constantFrom(...PlexConnectionFailureReason.literals),
+      status
+    }).map(({ status, ...f }) => PlexConnectionFailure.make(f.reason === "HttpStatus" ? { ...f, status } : f)),
+    { maxLength: 4 }
+  ).map((failures) => new PlexConnectError({ server: "srv", clientIdentifier: "id", failures }))
 }
 
 const anyPlexError: FastCheck.Arbitrary<PlexError> = FastCheck.oneof(
@@ -82,6 +95,11 @@ const expectedRetryable = (error: PlexError): boolean => {
       return true
     case "PlexHttpError":
       return error.status === 502 || error.status === 503 || error.status === 504
+    case "PlexConnectError": // some connection failed for a reason that may mend by itself
+      return error.failures.some((f) =>
+        ["Timeout", "Refused", "Dns", "Unreachable", "Reset", "Other"].includes(f.reason) ||
+        (f.reason === "HttpStatus" && [429, 502, 503, 504].includes(f.status ?? 0))
+      )
     default:
       return false
   }
