@@ -3,6 +3,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type PlexError, PlexRateLimitError } from "../PlexError.js"
+import type { PlexGateStoreService } from "../PlexGateStore.js"
 
 /**
  * The rate-limit gate of a `PlexClient`, with a separate state per plex.tv host: when a host answers
@@ -23,8 +24,16 @@ export interface Gate {
   ) => Effect.Effect<void, PlexRateLimitError>
   /** Whether a call to `host` goes straight through now, without waiting: the common case, no effect. */
   readonly isOpen: (host: string, signIn: boolean, now: number) => boolean
-  /** Reads a failure from `host`: a 429 or a 1031 shuts its gate. */
+  /** Reads a failure from `host`: a 429 or a 1031 shuts its gate (and the shared store's, if any). */
   readonly observe: (host: string, error: PlexError) => Effect.Effect<void>
+  /**
+   * Only with a shared store (`undefined` without one, so the in-memory gate costs what it did):
+   * takes the fleet's cool-downs of `host` into this gate, then waits for the call's turn in the
+   * shared admission rate; fails when that turn is past `deadlineAt`.
+   */
+  readonly enter:
+    | ((host: string, signIn: boolean, deadlineAt: number) => Effect.Effect<void, PlexRateLimitError>)
+    | undefined
 }
 
 export interface GateOptions {
@@ -47,8 +56,8 @@ interface HostState {
   signInOpenAt: number
 }
 
-/** A gate of its own (`PlexClient` holds one). */
-export const makeGate = (options: GateOptions): Gate => {
+/** A gate of its own (`PlexClient` holds one), sharing its cool-downs through `store` when there is one. */
+export const makeGate = (options: GateOptions, store?: PlexGateStoreService): Gate => {
   const hosts = new Map<string, HostState>()
   const stateOf = (host: string): HostState => {
     let state = hosts.get(host)
@@ -103,27 +112,52 @@ export const makeGate = (options: GateOptions): Gate => {
       )
     })
 
+  const observe = (host: string, error: PlexError): Effect.Effect<void> => {
+    if (error._tag === "PlexRateLimitError") {
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const wait = Math.min(
+          Option.match(error.retryAfter, { onNone: () => cooldown, onSome: Duration.toMillis }),
+          maxWait
+        )
+        const state = stateOf(host)
+        state.openAt = Math.max(state.openAt, now + wait)
+        return store === undefined ? Effect.void : store.shut(host, "rateLimit", wait)
+      })
+    }
+    if (error._tag === "PlexUnauthorizedError" && error.reason === "Throttled" && error.errors.length > 0) {
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const state = stateOf(host)
+        state.signInOpenAt = Math.max(state.signInOpenAt, now + throttle)
+        return store === undefined ? Effect.void : store.shut(host, "signIn", throttle)
+      })
+    }
+    return Effect.void
+  }
+
+  const enter = (store: PlexGateStoreService) =>
+  (host: string, signIn: boolean, deadlineAt: number): Effect.Effect<void, PlexRateLimitError> =>
+    Effect.flatMap(store.enter(host, signIn), (view) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        // another replica's cool-down, with the same cap as this gate's own
+        if (view.openAt > now || view.signInOpenAt > now) {
+          const state = stateOf(host)
+          state.openAt = Math.max(state.openAt, Math.min(view.openAt, now + maxWait))
+          state.signInOpenAt = Math.max(state.signInOpenAt, Math.min(view.signInOpenAt, now + Math.max(throttle, maxWait)))
+        }
+        if (view.admitAt <= now) return Effect.void
+        if (view.admitAt > deadlineAt) {
+          return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(view.admitAt - now)) }))
+        }
+        return Effect.sleep(Duration.millis(view.admitAt - now))
+      }))
+
   return {
     pass,
     isOpen: (host, signIn, now) => {
       const state = hosts.get(host)
       return state === undefined || (state.openAt <= now && !(signIn && state.signInOpenAt > now))
     },
-    observe: (host, error) => {
-      if (error._tag === "PlexRateLimitError") {
-        return Effect.map(Clock.currentTimeMillis, (now) => {
-          const wait = Option.match(error.retryAfter, { onNone: () => cooldown, onSome: Duration.toMillis })
-          const state = stateOf(host)
-          state.openAt = Math.max(state.openAt, now + Math.min(wait, maxWait))
-        })
-      }
-      if (error._tag === "PlexUnauthorizedError" && error.reason === "Throttled" && error.errors.length > 0) {
-        return Effect.map(Clock.currentTimeMillis, (now) => {
-          const state = stateOf(host)
-          state.signInOpenAt = Math.max(state.signInOpenAt, now + throttle)
-        })
-      }
-      return Effect.void
-    }
+    observe,
+    enter: store === undefined ? undefined : enter(store)
   }
 }
