@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import { makeExecutor, type PlexCallError, type PlexRequest } from "./internal/executor.js"
 import { PlexConfig, type PlexConfigService } from "./PlexConfig.js"
 import type { PlexEndpoint } from "./PlexEndpoint.js"
+import { PlexMetrics } from "./PlexMetrics.js"
 
 export type { PlexCallError, PlexRequest } from "./internal/executor.js"
 
@@ -44,7 +45,8 @@ export interface PlexClientService {
 const make: Effect.Effect<PlexClientService, never, HttpClient.HttpClient | PlexConfig> = Effect.gen(function*() {
   const config = yield* PlexConfig
   const http = yield* HttpClient.HttpClient
-  return { config, ...makeExecutor(http, config) }
+  const metrics = yield* PlexMetrics
+  return { config, ...makeExecutor(http, config, { metrics: metrics.enabled }) }
 })
 
 /**
@@ -67,7 +69,8 @@ const make: Effect.Effect<PlexClientService, never, HttpClient.HttpClient | Plex
  */
 export class PlexClient extends Context.Tag("@effect-plex/core/PlexClient")<PlexClient, PlexClientService>() {
   /**
-   * Builds the client from the `HttpClient` and `PlexConfig` in context.
+   * Builds the client from the `HttpClient` and `PlexConfig` in context (and `PlexMetrics`, when
+   * provided, to record the call metrics).
    *
    * @since 0.2.0
    */

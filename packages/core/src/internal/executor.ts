@@ -4,11 +4,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
@@ -25,6 +28,7 @@ import {
   PlexTransportError,
   type PlexTransportKind
 } from "../PlexError.js"
+import { PlexMetrics } from "../PlexMetrics.js"
 import { PlexTransportProtocol } from "../PlexTransportProtocol.js"
 import { discard, readErrorBody } from "./body.js"
 import { parseErrors } from "./errorBody.js"
@@ -177,7 +181,16 @@ export interface Executor {
   ) => Effect.Effect<A, E | PlexCallError>
 }
 
-export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigService): Executor => {
+/** What the executor records besides spans: the metrics of `PlexMetrics` when `metrics` is on. */
+export interface ExecutorOptions {
+  readonly metrics?: boolean | undefined
+}
+
+export const makeExecutor = (
+  base: HttpClient.HttpClient,
+  config: PlexConfigService,
+  options?: ExecutorOptions
+): Executor => {
   const timed = (base as unknown as Partial<TimedClient>)[timedExecute]
   // any other client: no trace headers to a third party, no platform span (its failure would hold
   // the token header), and `fetch` asked not to follow redirects whatever `RequestInit` the
@@ -299,7 +312,7 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     )
   }
 
-  const run = <A, E>(endpoint: PlexEndpoint<A, E>, input: PlexRequest | undefined) => {
+  const run = <A, E>(endpoint: PlexEndpoint<A, E>, input: PlexRequest | undefined, trace?: CallTrace) => {
     const path = fillPath(endpoint.path, input?.path)
     if (typeof path !== "string") return Effect.fail(path)
     const token = input?.token === undefined ? undefined : Redacted.value(input.token)
@@ -335,7 +348,9 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
         ]),
         ...secretsOf(request)
       ]
-    const handle = answer(endpoint, baseUrl, secretsOfCall)
+    const handle = trace === undefined
+      ? answer(endpoint, baseUrl, secretsOfCall)
+      : traceAnswer(trace, answer(endpoint, baseUrl, secretsOfCall))
     const signIn = endpoint.credential === "password"
     const { attempt: attemptTimeout, deadline: deadlineTimeout } = timeouts[baseUrl]!
     const host = hosts[baseUrl]
@@ -346,16 +361,17 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
       const sendAt = (now: number) => {
         const left = deadlineAt - now
         if (left <= 0) return Effect.fail(deadlineTimeout)
+        const sent = attempt(
+          request,
+          left < timeout ? left : timeout,
+          left < timeout ? deadlineTimeout : attemptTimeout,
+          handle,
+          secretInUrl,
+          host
+        )
         // only an answer of the host shuts its gate: never the gate's own refusal
         return Effect.tapError(
-          attempt(
-            request,
-            left < timeout ? left : timeout,
-            left < timeout ? deadlineTimeout : attemptTimeout,
-            handle,
-            secretInUrl,
-            host
-          ),
+          trace === undefined ? sent : traceAttempt(trace, endpoint, host, sent),
           (error) => gate.observe(baseUrl, error as PlexError)
         )
       }
@@ -386,20 +402,135 @@ export const makeExecutor = (base: HttpClient.HttpClient, config: PlexConfigServ
     })
   }
 
-  const execute = <A, E>(endpoint: PlexEndpoint<A, E>, input?: PlexRequest): Effect.Effect<A, E | PlexCallError> =>
-    // a span only when a tracer is installed: the native one exports nothing
-    Effect.tracerWith((tracer) =>
-      tracer === nativeTracer
-        ? run(endpoint, input)
-        : Effect.withSpan(run(endpoint, input), endpoint.name, {
-          kind: "client",
-          attributes: input?.attributes === undefined
-            ? { "plex.endpoint": `${endpoint.method} ${endpoint.path}` }
-            : { "plex.endpoint": `${endpoint.method} ${endpoint.path}`, ...input.attributes }
-        })
-    ) as Effect.Effect<A, E | PlexCallError>
+  const traced = <A, E>(endpoint: PlexEndpoint<A, E>, input: PlexRequest | undefined) => {
+    const trace: CallTrace = { attempts: 0, status: undefined }
+    const host = hosts[baseUrls[endpoint.host]]
+    const attributes: Record<string, unknown> = {
+      "plex.endpoint": `${endpoint.method} ${endpoint.path}`,
+      "http.request.method": endpoint.method,
+      ...(host === undefined ? {} : { "server.address": host }),
+      ...input?.attributes
+    }
+    return Effect.withSpan(
+      Effect.onExit(run(endpoint, input, trace), (exit) => Effect.annotateCurrentSpan(callOutcome(trace, exit))),
+      endpoint.name,
+      { kind: "internal", attributes }
+    )
+  }
 
-  return { execute }
+  const execute = <A, E>(endpoint: PlexEndpoint<A, E>, input?: PlexRequest): Effect.Effect<A, E | PlexCallError> =>
+    // spans only when a tracer is installed: the native one exports nothing
+    Effect.tracerWith((tracer) => tracer === nativeTracer ? run(endpoint, input) : traced(endpoint, input)) as Effect.Effect<
+      A,
+      E | PlexCallError
+    >
+
+  // metrics only when asked for when the client was built: otherwise not even a check per call
+  if (options?.metrics !== true) return { execute }
+  const measure = measured()
+  return { execute: (endpoint, input) => measure(endpoint.name, execute(endpoint, input)) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// spans and metrics (only with a tracer installed, only with PlexMetrics on)
+
+/** What the spans of one traced call learn as it goes: attempts sent, the status of the last answer. */
+interface CallTrace {
+  attempts: number
+  status: number | undefined
+}
+
+/** The codes of plex.tv's error list (never its messages, which may quote input), or the status. */
+const errorAttributes = (error: unknown): Record<string, unknown> => {
+  if (!Predicate.isObject(error)) return {}
+  const tag = (error as { readonly _tag?: unknown })._tag
+  const errors = (error as { readonly errors?: unknown }).errors
+  const codes = Array.isArray(errors)
+    ? errors.flatMap((entry: unknown) =>
+      Predicate.isObject(entry) && typeof (entry as { code?: unknown }).code === "number"
+        ? [(entry as { code: number }).code]
+        : []
+    )
+    : []
+  return {
+    ...(typeof tag === "string" ? { "error.type": tag } : {}),
+    ...(codes.length === 0 ? {} : { "plex.error.code": codes[0], "plex.error.codes": codes })
+  }
+}
+
+/** The answer's status on the attempt's span, and kept for the call's span. */
+const traceAnswer = <A, E>(
+  trace: CallTrace,
+  handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
+) =>
+(response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, E> => {
+  trace.status = response.status
+  return Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status), handle(response))
+}
+
+/** One attempt as a client span named after the endpoint's method and path template (never a URL). */
+const traceAttempt = <A, E>(
+  trace: CallTrace,
+  endpoint: PlexEndpoint<unknown, unknown>,
+  host: string | undefined,
+  sent: Effect.Effect<A, E>
+): Effect.Effect<A, E> => {
+  const resends = trace.attempts++
+  const attributes: Record<string, unknown> = {
+    "http.request.method": endpoint.method,
+    "url.template": endpoint.path,
+    ...(host === undefined ? {} : { "server.address": host }),
+    ...(resends === 0 ? {} : { "http.request.resend_count": resends })
+  }
+  return Effect.withSpan(
+    Effect.tapError(sent, (error) => Effect.annotateCurrentSpan(errorAttributes(error))),
+    `${endpoint.method} ${endpoint.path}`,
+    { kind: "client", attributes }
+  )
+}
+
+/** The call's span at its end: attempts, the last status, the error's type and plex.tv codes. */
+const callOutcome = (trace: CallTrace, exit: Exit.Exit<unknown, unknown>): Record<string, unknown> => {
+  const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+  return {
+    "plex.attempts": trace.attempts,
+    ...(trace.status === undefined ? {} : { "http.response.status_code": trace.status }),
+    ...(Option.isSome(error) ? errorAttributes(error.value) : {})
+  }
+}
+
+/** The outcome label of `PlexMetrics`: success, the error's tag, interrupted or defect. */
+const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (Exit.isSuccess(exit)) return "success"
+  const error = Cause.failureOption(exit.cause)
+  if (Option.isSome(error)) {
+    const tag = Predicate.isObject(error.value) ? (error.value as { readonly _tag?: unknown })._tag : undefined
+    return typeof tag === "string" ? tag : "failure"
+  }
+  return Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "defect"
+}
+
+/** Counts and times each call by operation and outcome; the tagged metrics made once per pair. */
+const measured = () => {
+  const tagged = new Map<string, { readonly count: Metric.Metric.Counter<number>; readonly duration: Metric.Metric.Histogram<number> }>()
+  const metricsOf = (operation: string, outcome: string) => {
+    const key = `${operation}\u0000${outcome}`
+    let metrics = tagged.get(key)
+    if (metrics === undefined) {
+      const tag = <M extends Metric.Metric<any, any, any>>(metric: M) =>
+        metric.pipe(Metric.tagged("operation", operation), Metric.tagged("outcome", outcome)) as M
+      metrics = { count: tag(PlexMetrics.requests), duration: tag(PlexMetrics.duration) }
+      tagged.set(key, metrics)
+    }
+    return metrics
+  }
+  return <A, E>(operation: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.flatMap(Clock.currentTimeMillis, (start) =>
+      Effect.onExit(effect, (exit) =>
+        Effect.flatMap(Clock.currentTimeMillis, (end) => {
+          const { count, duration } = metricsOf(operation, outcomeOf(exit))
+          return Effect.zipRight(Metric.increment(count), Metric.update(duration, end - start))
+        })))
 }
 
 // ---------------------------------------------------------------------------------------------
