@@ -6,8 +6,10 @@ import * as Effect from "effect/Effect"
 import * as Internal from "./internal/clientIdentifier.js"
 
 /**
- * The folder where the client identifier is kept: `$XDG_CONFIG_HOME/effect-plex`, or
- * `~/.config/effect-plex`.
+ * The folder of this app's identity (its client identifier and, with `FileKeyStore`, its device
+ * key): `<config dir>/effect-plex/<namespace>`, where the config dir is `$XDG_CONFIG_HOME` or
+ * `~/.config`, and the namespace is `ClientIdentifier.namespace` (since 0.2.0; before, every app
+ * shared `<config dir>/effect-plex` itself).
  *
  * @since 0.1.0
  * @category config
@@ -15,14 +17,38 @@ import * as Internal from "./internal/clientIdentifier.js"
  * import { ClientIdentifier } from "@effect-plex/node"
  * import * as Effect from "effect/Effect"
  *
- * Effect.runPromise(ClientIdentifier.directory).then(console.log) // e.g. "/home/alice/.config/effect-plex"
+ * Effect.runPromise(ClientIdentifier.directory).then(console.log) // e.g. "/home/alice/.config/effect-plex/my-app"
  */
 const directory: Effect.Effect<string, ConfigError.ConfigError> = Internal.directory
 
 /**
- * The stable client identifier of this install. `PLEX_CLIENT_IDENTIFIER` wins when set; otherwise a
- * UUID is made on first use, kept in `<config dir>/effect-plex/client-identifier` (mode 0600) and
- * reused by every later run, so the user's account gains one device entry, not one per run.
+ * The name of this app's identity folder (since 0.2.0): `PLEX_IDENTITY_NAMESPACE` when set (1 to
+ * 64 lower-case letters, digits, `.`, `_` or `-`), else made from `PLEX_PRODUCT` (`"My App"` is
+ * `my-app`), else from `PlexConfig.defaultProduct` (`effect-plex`). So each product is its own
+ * device to plex.tv; apps that set the same `PLEX_IDENTITY_NAMESPACE` share one identity on purpose.
+ *
+ * @since 0.2.0
+ * @category config
+ * @example
+ * import { ClientIdentifier } from "@effect-plex/node"
+ * import * as ConfigProvider from "effect/ConfigProvider"
+ * import * as Effect from "effect/Effect"
+ *
+ * const env = ConfigProvider.fromMap(new Map([["PLEX_PRODUCT", "My App"]]))
+ * Effect.runPromise(Effect.withConfigProvider(ClientIdentifier.namespace, env)).then(console.log) // "my-app"
+ */
+const namespace: Effect.Effect<string, ConfigError.ConfigError> = Internal.namespace
+
+/**
+ * The stable client identifier of this app on this machine. `PLEX_CLIENT_IDENTIFIER` wins when set;
+ * otherwise a UUID is made on first use, kept in `<ClientIdentifier.directory>/client-identifier`
+ * (mode 0600) and reused by every later run, so the user's account gains one device entry per app,
+ * not one per run.
+ *
+ * Upgrading from 0.1, whose identity every app kept in `<config dir>/effect-plex` itself: the first
+ * app to run takes that identity over (the identifier is moved into its folder, with the device key
+ * beside it), so it stays the same device to plex.tv; the others get one of their own. To keep
+ * sharing it, set the same `PLEX_IDENTITY_NAMESPACE` in every app.
  *
  * A stored file that exists but cannot be used (a symbolic link, dangling or not, a directory, an
  * unreadable file, one over 64 KiB, or content that is not an identifier) is never silently
@@ -45,10 +71,13 @@ const get: Effect.Effect<string, ConfigError.ConfigError> = Effect.catchTag(
 )
 
 /**
- * The stable client identifier of this install.
+ * The stable client identifier of this app on this machine, and where it is kept.
+ *
+ * - `get`: `PLEX_CLIENT_IDENTIFIER`, or the stored identifier (made on first use).
+ * - `directory`: `~/.config/effect-plex/<namespace>` (or under `$XDG_CONFIG_HOME`).
+ * - `namespace`: `PLEX_IDENTITY_NAMESPACE`, or the product's (`PLEX_PRODUCT`) name made safe.
  *
  * @since 0.1.0
- * @category config
  * @example
  * import { ClientIdentifier } from "@effect-plex/node"
  * import * as Effect from "effect/Effect"
@@ -59,4 +88,4 @@ const get: Effect.Effect<string, ConfigError.ConfigError> = Effect.catchTag(
  *   console.log(`${id} kept in ${dir}`)
  * })
  */
-export const ClientIdentifier = { get, directory }
+export const ClientIdentifier = { get, directory, namespace }

@@ -1,7 +1,7 @@
 /**
  * @since 0.1.0
  */
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -11,9 +11,10 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { KeyStore, type KeyStoreService, PlexDeviceKey, PlexKeyStoreError } from "@effect-plex/core"
 import { ClientIdentifier } from "./ClientIdentifier.js"
+import * as Identity from "./internal/clientIdentifier.js"
 import * as SecureFile from "./internal/secureFile.js"
 
-const FILE_NAME = "device-key.json"
+const FILE_NAME = Identity.KEY_FILE_NAME
 
 const codeOf = (error: unknown): string => {
   const code = (error as { readonly code?: unknown } | undefined)?.code
@@ -60,8 +61,10 @@ const make = (file: string): KeyStoreService => {
 
 /**
  * A `KeyStore` that keeps the device key in a JSON file (mode 0600, written atomically), by
- * default `$XDG_CONFIG_HOME/effect-plex/device-key.json` (or `~/.config/effect-plex/…`), so the
- * device stays the same device to plex.tv across restarts.
+ * default `device-key.json` beside the client identifier, in `ClientIdentifier.directory`
+ * (`$XDG_CONFIG_HOME/effect-plex/<namespace>/`, or `~/.config/effect-plex/<namespace>/`; one per
+ * product since 0.2.0, a key kept by 0.1 in `effect-plex/` itself moves along with its identifier),
+ * so the device stays the same device to plex.tv across restarts.
  *
  * The file is checked, not trusted, when loaded (since 0.2.0): a symbolic link, anything but a
  * regular file, a file that group or others can read or that belongs to another user (as ssh checks
@@ -92,7 +95,12 @@ export const FileKeyStore = {
     Layer.effect(
       KeyStore,
       file === undefined
-        ? Effect.map(ClientIdentifier.directory, (dir) => make(Path.join(dir, FILE_NAME)))
+        ? Effect.flatMap(ClientIdentifier.directory, (dir) =>
+          Identity.migrateKey(dir).pipe(
+            Effect.catchTag("SecureFileError", (error) =>
+              Effect.fail(ConfigError.InvalidData(["PLEX_IDENTITY_NAMESPACE"], error.message))),
+            Effect.as(make(Path.join(dir, FILE_NAME)))
+          ))
         : Effect.succeed(make(file))
     )
 }

@@ -23,11 +23,12 @@ const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.scoped(
 )
 
 /**
- * The platform's undici client (`@effect/platform-node`), for those who prefer it. Its module is
- * imported when this layer is built, not when `@effect-plex/node` is imported: it loads the whole
- * `undici` package, which (as any import of `undici` does) installs undici's process-wide
- * dispatcher if none is set, and with it the one Node's own `fetch` uses. The lean client of
- * `layerHttpClient` never does (see `internal/undiciClient.ts`).
+ * Deprecated: `PlexNodePlatform.layerHttpClient` of `@effect-plex/node/platform`. The platform's
+ * undici client (`@effect/platform-node`, an optional peer dependency since 0.2.0: this layer dies
+ * when it is not installed). Its module is imported when this layer is built, not when
+ * `@effect-plex/node` is imported: it loads the whole `undici` package, which (as any import of
+ * `undici` does) installs undici's process-wide dispatcher if none is set, and with it the one
+ * Node's own `fetch` uses. The lean client of `layerHttpClient` never does (see `internal/undiciClient.ts`).
  */
 const layerPlatformHttpClient: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
   Effect.map(
@@ -49,13 +50,22 @@ const services = Layer.mergeAll(
   PlexHome.layerWithoutDependencies
 ).pipe(Layer.provideMerge(Layer.effect(PlexClient, PlexClient.make)))
 
+const layerWith = <E, R>(
+  httpClient: Layer.Layer<HttpClient.HttpClient, E, R>
+): Layer.Layer<
+  PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | PlexClient | PlexConfig | HttpClient.HttpClient,
+  ConfigError.ConfigError | E,
+  R
+> =>
+  services.pipe(
+    Layer.provideMerge(layerConfig),
+    Layer.provideMerge(httpClient)
+  )
+
 const layer: Layer.Layer<
   PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | PlexClient | PlexConfig | HttpClient.HttpClient,
   ConfigError.ConfigError
-> = services.pipe(
-  Layer.provideMerge(layerConfig),
-  Layer.provideMerge(layerHttpClient)
-)
+> = layerWith(layerHttpClient)
 
 /**
  * The Node runtime of the plex.tv services.
@@ -65,12 +75,17 @@ const layer: Layer.Layer<
  *   (`PLEX_BASE_URL`, `PLEX_TIMEOUT`, `PLEX_PRODUCT`, …) with a stable client identifier. It also
  *   provides the `PlexClient` (for endpoints the library does not wrap), the `PlexConfig` and the
  *   `HttpClient` it uses.
+ * - `layerWith(httpClient)`: `layer` over another `HttpClient` layer (`@effect-plex/node/platform`
+ *   uses it for the client of `@effect/platform-node`).
  * - `layerConfig`: `PlexConfig.layerConfig`, but the client identifier falls back to the one kept
- *   in the user's config directory (see `ClientIdentifier`).
+ *   for this app in the user's config directory (`~/.config/effect-plex/<product>/`, see
+ *   `ClientIdentifier`: one identity per `PLEX_PRODUCT`, shared on purpose with
+ *   `PLEX_IDENTITY_NAMESPACE`).
  * - `layerHttpClient`: a lean `HttpClient` over undici (keep-alive; interrupting a call aborts its
  *   request; bodies read with a byte limit without a `Stream`). With a configuration of your own:
  *   `PlexAuth.layer.pipe(Layer.provide(PlexConfig.layer({ … })), Layer.provide(PlexNode.layerHttpClient))`.
- * - `layerPlatformHttpClient`: the undici client of `@effect/platform-node` instead.
+ * - `layerPlatformHttpClient`: deprecated since 0.2.0, use `@effect-plex/node/platform`
+ *   (`PlexNodePlatform`), the one module that needs the optional peer `@effect/platform-node`.
  *
  * @since 0.1.0
  * @category layers
@@ -86,4 +101,4 @@ const layer: Layer.Layer<
  *   console.log(user.username)
  * }).pipe(Effect.provide(PlexNode.layer))
  */
-export const PlexNode = { layer, layerConfig, layerHttpClient, layerPlatformHttpClient }
+export const PlexNode = { layer, layerWith, layerConfig, layerHttpClient, layerPlatformHttpClient }

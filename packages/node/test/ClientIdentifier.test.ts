@@ -19,7 +19,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 /** A fresh, empty directory to serve as XDG_CONFIG_HOME. */
 const tempDir = tempDirs("effect-plex-node-test-")
 
-const fileIn = (xdg: string) => Path.join(xdg, "effect-plex", "client-identifier")
+/** The identifier of the default namespace (the default product, `effect-plex`), or of another one. */
+const fileIn = (xdg: string, namespace = "effect-plex") => Path.join(xdg, "effect-plex", namespace, "client-identifier")
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -213,13 +214,13 @@ describe("ClientIdentifier.get", () => {
 })
 
 describe("ClientIdentifier.directory", () => {
-  it.effect("is <XDG_CONFIG_HOME>/effect-plex, or ~/.config/effect-plex without it", () =>
+  it.effect("is <XDG_CONFIG_HOME>/effect-plex/<namespace>, or ~/.config/effect-plex/<namespace> without it", () =>
     Effect.gen(function*() {
       assert.strictEqual(
         yield* ClientIdentifier.directory.pipe(withEnv({ XDG_CONFIG_HOME: "/somewhere/config" })),
-        "/somewhere/config/effect-plex"
+        "/somewhere/config/effect-plex/effect-plex"
       )
-      const fallback = Path.join(Os.homedir(), ".config", "effect-plex")
+      const fallback = Path.join(Os.homedir(), ".config", "effect-plex", "effect-plex")
       assert.strictEqual(yield* ClientIdentifier.directory.pipe(withEnv({})), fallback)
       // the XDG base directory spec: an empty XDG_CONFIG_HOME counts as unset
       assert.strictEqual(yield* ClientIdentifier.directory.pipe(withEnv({ XDG_CONFIG_HOME: "" })), fallback)
@@ -235,7 +236,7 @@ describe("PlexNode.layerConfig", () => {
       const env = { XDG_CONFIG_HOME: xdg, PLEX_PRODUCT: "node-test" }
       const id = yield* clientIdentifier.pipe(Effect.provide(PlexNode.layerConfig), withEnv(env))
       assert.match(id, UUID)
-      assert.strictEqual(Fs.readFileSync(fileIn(xdg), "utf8").trim(), id)
+      assert.strictEqual(Fs.readFileSync(fileIn(xdg, "node-test"), "utf8").trim(), id)
       // a second run of the program gets the same one
       assert.strictEqual(yield* clientIdentifier.pipe(Effect.provide(PlexNode.layerConfig), withEnv(env)), id)
       assert.strictEqual(yield* ClientIdentifier.get.pipe(withEnv(env)), id)

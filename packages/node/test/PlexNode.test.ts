@@ -163,7 +163,7 @@ describe("PlexNode.layer", () => {
       const call = Effect.flatMap(PlexAuth, (auth) => auth.getTokenDetails(Redacted.make(tokens.owner)))
       yield* withPlexNode(call, env)
       yield* withPlexNode(call, env) // a second run
-      const stored = Fs.readFileSync(Path.join(xdg, "effect-plex", "client-identifier"), "utf8").trim()
+      const stored = Fs.readFileSync(Path.join(xdg, "effect-plex", "effect-plex", "client-identifier"), "utf8").trim()
       const sent = server.seen.map((request) => request.headers["x-plex-client-identifier"])
       assert.deepStrictEqual(sent, [stored, stored])
     }).pipe(Effect.provide(server.layer))
