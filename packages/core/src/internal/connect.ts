@@ -81,13 +81,14 @@ const reasonOfTransport = (error: HttpClientError.HttpClientError): PlexConnecti
 
 /**
  * The client the probes and the returned server client send through: no trace headers to the
- * server, no platform span (it would record the request), and `fetch` asked not to follow
+ * server, no platform span (its failure holds the request, token header included, which an
+ * exporter may print outside any fiber, unredacted), and `fetch` asked not to follow
  * redirects (a redirect would carry the `X-Plex-Token` header to wherever it points).
  */
-const guarded = (base: HttpClient.HttpClient, spans: boolean): HttpClient.HttpClient =>
+const guarded = (base: HttpClient.HttpClient): HttpClient.HttpClient =>
   base.pipe(
     HttpClient.withTracerPropagation(false),
-    spans ? (client) => client : HttpClient.withTracerDisabledWhen(() => true),
+    HttpClient.withTracerDisabledWhen(() => true),
     HttpClient.transformResponse((effect) =>
       Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
         Effect.provideService(effect, FetchHttpClient.RequestInit, {
@@ -138,14 +139,21 @@ const probe = (
   })
 }
 
+/** The request without its token header: `modify` and `setHeaders` only add headers, so it is made anew. */
+const stripToken = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.make(request.method)(request.url, {
+    headers: Headers.remove(request.headers, "x-plex-token"),
+    urlParams: request.urlParams,
+    ...(Option.isSome(request.hash) ? { hash: request.hash.value } : {})
+  }).pipe(HttpClientRequest.setBody(request.body))
+
 /** The token header out of a failed request, so the error prints no token even outside a fiber. */
 const withoutToken = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
   error._tag === "RequestError"
     ? new HttpClientError.RequestError({
-      request: HttpClientRequest.modify(error.request, {
-        headers: Headers.remove(error.request.headers, "x-plex-token")
-      }),
+      request: stripToken(error.request),
       reason: error.reason,
+      cause: error.cause,
       ...(error.description === undefined ? {} : { description: error.description })
     })
     : error
@@ -154,7 +162,7 @@ const redactToken = Arr.append("x-plex-token")
 
 /** A client for the chosen server: its URI before each request's path, the token in `X-Plex-Token`. */
 const serverClient = (base: HttpClient.HttpClient, uri: string, token: string | undefined): HttpClient.HttpClient =>
-  guarded(base, true).pipe(
+  guarded(base).pipe(
     HttpClient.mapRequest((request) => {
       const located = HttpClientRequest.prependUrl(request, uri.replace(/\/+$/, ""))
       return token === undefined ? located : HttpClientRequest.setHeader(located, "x-plex-token", token)
@@ -172,6 +180,7 @@ const durationOf = (
   argument: string
 ): Duration.Duration | PlexInvalidInputError => {
   if (value === undefined) return fallback
+  if (typeof value === "number" && !(value >= 0)) return invalid(argument, "must be a finite, non-negative duration")
   const decoded = Duration.decodeUnknown(value)
   if (Option.isNone(decoded) || !Duration.isFinite(decoded.value) || Duration.toMillis(decoded.value) < 0) {
     return invalid(argument, "must be a finite, non-negative duration")
@@ -283,7 +292,7 @@ export const connect = (
     })
     return Effect.flatMap(HttpClient.HttpClient, (base) =>
       Effect.flatMap(
-        race(guarded(base, false), candidates, token, resource.clientIdentifier, checked),
+        race(guarded(base), candidates, token, resource.clientIdentifier, checked),
         ({ failures, winner }) => {
           if (winner === undefined || Either.isLeft(winner.result)) {
             return Effect.fail(

@@ -3,6 +3,9 @@
  */
 import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -13,6 +16,7 @@ import * as Ref from "effect/Ref"
 import type { FakeRequest, FakeResponse, FakeToken, PlexTvOptions, PlexTvSettings, PlexTvState } from "./PlexTvModel.js"
 import { PlexTvModel } from "./PlexTvModel.js"
 import type { FakeFaultPlan, FakeTransportStats } from "./FakeFault.js"
+import { type FakeMediaRequest, FakeMediaServer } from "./FakeMediaServer.js"
 import { finish, needsCrypto, prepare } from "./internal/crypto.js"
 import { type Counters, respond, statsOf } from "./internal/memoryDoor.js"
 
@@ -55,9 +59,35 @@ export interface PlexTvFakeService {
   readonly faults: (plan: FakeFaultPlan) => Effect.Effect<void>
   /** What the in-memory `HttpClient` of `PlexTvFake.layer` saw: aborted requests, bytes of fault bodies. */
   readonly transportStats: Effect.Effect<FakeTransportStats>
+  /**
+   * The requests the fake media servers (`mediaServers`, see `FakeMediaServer`) got through the
+   * in-memory `HttpClient`, in order. A refused or TLS-failing server gets none.
+   */
+  readonly mediaRequests: Effect.Effect<ReadonlyArray<FakeMediaRequest>>
+  /**
+   * The index of the media server of each request whose client left before the answer (an
+   * interrupted probe), in order.
+   */
+  readonly mediaAborted: Effect.Effect<ReadonlyArray<number>>
 }
 
 const counters = new WeakMap<PlexTvFakeService, Counters>()
+
+interface MediaLog {
+  readonly requests: Array<FakeMediaRequest>
+  readonly aborted: Array<number>
+}
+
+const mediaLogs = new WeakMap<PlexTvFakeService, MediaLog>()
+
+const mediaLogOf = (fake: PlexTvFakeService): MediaLog => {
+  let found = mediaLogs.get(fake)
+  if (found === undefined) {
+    found = { requests: [], aborted: [] }
+    mediaLogs.set(fake, found)
+  }
+  return found
+}
 
 const countersOf = (fake: PlexTvFakeService): Counters => {
   let found = counters.get(fake)
@@ -110,7 +140,9 @@ const make = (options: PlexTvOptions): Effect.Effect<PlexTvFakeService> =>
             Effect.asVoid
           ),
       faults: (plan) => update((state) => PlexTvModel.setFaults(state, plan)),
-      transportStats: Effect.sync(() => statsOf(countersOf(service)))
+      transportStats: Effect.sync(() => statsOf(countersOf(service))),
+      mediaRequests: Effect.sync(() => [...mediaLogOf(service).requests]),
+      mediaAborted: Effect.sync(() => [...mediaLogOf(service).aborted])
     }
     return service
   })
@@ -128,6 +160,43 @@ const bodyText = (body: HttpBody.HttpBody): string => {
   }
 }
 
+/** What Node's errors look like to a client: a message and a system code. */
+const systemError = (message: string, code: string): Error => Object.assign(new Error(message), { code })
+
+/**
+ * A request to a fake media server, in memory: refused or a certificate failure as Node reports
+ * them, else its answer after its delay (on the Effect `Clock`); a client that leaves while it waits
+ * is counted in `mediaAborted`.
+ */
+const media = (
+  fake: PlexTvFakeService,
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  faked: FakeRequest
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> =>
+  Effect.flatMap(fake.state, (state) => {
+    const log = mediaLogOf(fake)
+    const index = state.resources.media.findIndex((entry) => new URL(entry.uri).host === url.host)
+    const server = state.resources.media[index]?.server
+    const transport = (cause: Error) =>
+      Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))
+    if (server === undefined) return transport(systemError(`getaddrinfo ENOTFOUND ${url.hostname}`, "ENOTFOUND"))
+    if (server.refuses === true) return transport(systemError("connect ECONNREFUSED (fake media server)", "ECONNREFUSED"))
+    if (server.tls === true) {
+      return transport(systemError("self-signed certificate (fake media server)", "DEPTH_ZERO_SELF_SIGNED_CERT"))
+    }
+    log.requests.push(FakeMediaServer.requestOf(index, faked))
+    const answer = FakeMediaServer.answer(server, faked)
+    const delay = server.delayMillis ?? 0
+    return (delay > 0 ? Effect.sleep(Duration.millis(delay)) : Effect.void).pipe(
+      Effect.onInterrupt(() => Effect.sync(() => log.aborted.push(index))),
+      Effect.as(HttpClientResponse.fromWeb(
+        request,
+        new Response(answer.body === "" ? null : answer.body, { status: answer.status, headers: answer.headers })
+      ))
+    )
+  })
+
 /**
  * An `HttpClient` whose every request is answered by the fake, in memory, transport faults
  * simulated as a real client would see them (see `internal/memoryDoor.ts`).
@@ -141,6 +210,7 @@ const client = (fake: PlexTvFakeService): HttpClient.HttpClient => {
       headers["content-type"] = body.contentType
     }
     const faked = { method: request.method, url: url.pathname + url.search, headers, body: bodyText(request.body) }
+    if (FakeMediaServer.isMemoryHost(url.hostname)) return media(fake, request, url, faked)
     stats.requests++
     return fake.handle(faked).pipe(
       Effect.onInterrupt(() => Effect.sync(() => stats.aborted++)), // the caller left while the fake waited

@@ -253,7 +253,7 @@ export const PlexTvModel = {
       log: [],
       pins: initialPins(options.pins),
       jwt: initialJwt(options.jwt),
-      resources: initialResources(options.resources),
+      resources: initialResources(options.resources, options.mediaServers),
       home: initialHome(options.home),
       faults: initialFaults(options.faults)
     }

@@ -4,10 +4,12 @@
  * here, so no route imports the model that imports it. The public names are re-exported where users
  * import them (`PlexTvModel.ts`, hence `@effect-plex/core/testing`), with their JSDoc and examples.
  *
- * Its only imports are types of `FakeAccount.ts` and `FakeFault.ts`, which import nothing: a type
+ * Its only imports are types of `FakeAccount.ts`, `FakeFault.ts` and `FakeMediaServer.ts` (which
+ * imports only types from here): a type
  * that is also a value (`FakeAccount`, `FakeFault`) must be declared next to the value, or the
  * declarations users emit could not name it (TS2742).
  */
+import type { FakeMediaServerEntry, FakeMediaServerOptions } from "../FakeMediaServer.js"
 import type { FakeAccount } from "../FakeAccount.js"
 import type { FakeFault, FakeFaultPlan, FakeFaultTag, FakeTransport } from "../FakeFault.js"
 
@@ -126,6 +128,11 @@ export interface PlexTvOptions {
   readonly jwt?: JwtOptions | undefined
   readonly resources?: ResourcesOptions | undefined
   readonly home?: HomeOptions | undefined
+  /**
+   * Fake Plex Media Servers (see `FakeMediaServer`): plex.tv lists "Fake Media Server" after the
+   * other resources, with one connection per server. Default none.
+   */
+  readonly mediaServers?: ReadonlyArray<FakeMediaServerOptions> | undefined
   /** Faults from the start; see `FakeFaultPlan`. */
   readonly faults?: FakeFaultPlan | undefined
 }
@@ -256,6 +263,8 @@ export interface ResourcesState {
   readonly list: ReadonlyArray<FakeResource> | undefined
   /** Whether the default list ends with the odd entries seen in other projects' fixtures. */
   readonly oddEntries: boolean
+  /** The fake media servers and where their connections point (listed as "Fake Media Server"). */
+  readonly media: ReadonlyArray<FakeMediaServerEntry>
 }
 
 /** Options for resources. */

@@ -18,10 +18,15 @@ import type {
 } from "../types.js"
 import { json, toXml, wantsJson, xmlDocument, xmlType } from "../bodies.js"
 import { authenticate, isResponse, type Route } from "../route.js"
+import { FakeMediaServer, type FakeMediaServerOptions } from "../../FakeMediaServer.js"
 
-export const initialResources = (options: ResourcesOptions | undefined): ResourcesState => ({
+export const initialResources = (
+  options: ResourcesOptions | undefined,
+  mediaServers?: ReadonlyArray<FakeMediaServerOptions> | undefined
+): ResourcesState => ({
   list: options?.resources,
-  oddEntries: options?.oddEntries === true
+  oddEntries: options?.oddEntries === true,
+  media: (mediaServers ?? []).map((server, index) => ({ uri: FakeMediaServer.memoryUri(index, server), server }))
 })
 
 /** The access token of the shared server in the default list (a token for that server only). */
@@ -253,10 +258,12 @@ const list: Route = {
     const auth = authenticate(state, request, context)
     if (isResponse(auth)) return [auth, state]
     const admin = state.accounts.find((account) => account.id === auth.account.homeAdminId)
-    const resources = state.resources.list ?? [
+    const listed = state.resources.list ?? [
       ...defaultResources(auth.account, context.token ?? auth.token, admin),
       ...(state.resources.oddEntries ? oddResources : [])
     ]
+    const media = state.resources.media
+    const resources = media.length === 0 ? listed : [...listed, FakeMediaServer.resource(media)]
     return [answer(request, resources.map((r) => filterConnections(r, context.query)), state.settings), state]
   }
 }
