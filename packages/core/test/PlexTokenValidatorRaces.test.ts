@@ -517,5 +517,5 @@ describe("PlexTokenValidator: random interleavings", () => {
 
       for (const lookup of lookups.filter((lookup) => lookup.open)) yield* answer(lookup, "ok")
       for (const call of stub.calls) assert.notStrictEqual(call.state, "running")
-    }), { timeout: 60_000, fastCheck: { numRuns: 100 } })
+    }), { timeout: 180_000, fastCheck: { numRuns: 100 } })
 })
