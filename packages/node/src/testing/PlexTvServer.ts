@@ -18,6 +18,7 @@ import {
   type PlexTvOptions
 } from "@effect-plex/core/testing"
 import { perform, type ServerCounters } from "./internal/faults.js"
+import { type RunningMediaServer, startMediaServers } from "./internal/mediaServers.js"
 
 /**
  * A running local plex.tv: where it listens.
@@ -42,6 +43,11 @@ export interface PlexTvServerService {
    * endless) sent.
    */
   readonly transportStats: Effect.Effect<FakeTransportStats>
+  /**
+   * The fake Plex Media Servers of the options' `mediaServers`, in order, each on its own port of
+   * 127.0.0.1 (see `FakeMediaServer`); the resource "Fake Media Server" plex.tv lists points at them.
+   */
+  readonly mediaServers: ReadonlyArray<RunningMediaServer>
 }
 
 const headersOf = (request: Http.IncomingMessage): Record<string, string> => {
@@ -116,8 +122,19 @@ const serve = (fake: PlexTvFakeService, port: number) =>
       })
     )
 
+    // the fake media servers, and the resource's connections pointed at them
+    const media = (yield* fake.state).resources.media
+    const mediaServers = yield* startMediaServers(media.map((entry) => entry.server))
+    if (mediaServers.length > 0) {
+      yield* fake.update((state) => ({
+        ...state,
+        resources: { ...state.resources, media: mediaServers.map(({ options, uri }) => ({ uri, server: options })) }
+      }))
+    }
+
     const address = server.address() as Net.AddressInfo
     return {
+      mediaServers,
       baseUrl: `http://127.0.0.1:${address.port}`,
       port: address.port,
       openConnections: Effect.sync(() => sockets.size),

@@ -4,3 +4,4 @@
  * @since 0.1.0
  */
 export { PlexTvServer, type PlexTvServerService } from "./PlexTvServer.js"
+export { type RunningMediaServer } from "./internal/mediaServers.js"
