@@ -61,7 +61,7 @@ const mode = (path: string) => Fs.statSync(path).mode & 0o777
 const pinRun = (file: string, meanwhile: (pid: number) => void) =>
   Effect.gen(function*() {
     const fake = yield* PlexTvFake
-    const child = yield* start(["pin", "--save", file], {})
+    const child = yield* start(["login", "--save", file], {})
     const [, code] = yield* Effect.promise(() => child.line(/^PIN (\S+): open /))
     meanwhile(child.process.pid!)
     yield* fake.linkPin(code!, "fake-owner")
@@ -84,10 +84,10 @@ describe("plex-auth --save", { timeout: 240_000 }, () => {
       Fs.symlinkSync(Path.join(dir, "nowhere"), dangling)
 
       const [a, b, c, d] = yield* Effect.all([
-        run(["signin", "--save", missing], signin),
-        run(["signin", "--save", directory], signin),
-        run(["signin", "--save", link], signin),
-        run(["signin", "--save", dangling], signin)
+        run(["login", "--password", "--save", missing], signin),
+        run(["login", "--password", "--save", directory], signin),
+        run(["login", "--password", "--save", link], signin),
+        run(["login", "--password", "--save", dangling], signin)
       ], { concurrency: 2 })
       assertFileFailure(a, new RegExp(`the directory ${Path.dirname(missing)} does not exist`))
       assertFileFailure(b, new RegExp(`${directory} is a directory, not a regular file`))
@@ -106,7 +106,7 @@ describe("plex-auth --save", { timeout: 240_000 }, () => {
       const file = Path.join(dir, "token")
       Fs.writeFileSync(file, "planted", { mode: 0o644 })
       Fs.chmodSync(file, 0o644)
-      const result = yield* run(["signin", "--save", file], signin)
+      const result = yield* run(["login", "--password", "--save", file], signin)
       assert.strictEqual(result.code, 0, result.err)
       assert.strictEqual(mode(file), 0o600)
       const token = Fs.readFileSync(file, "utf8").trim()

@@ -60,7 +60,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
   it.live("signin prints the account, never the token, and --save writes it to a 0600 file", () =>
     Effect.gen(function*() {
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")), "token")
-      const result = yield* run(["signin", "--save", file], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" })
+      const result = yield* run(["login", "--password", "--save", file], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" })
       assert.strictEqual(result.code, 0, result.err)
       assert.match(result.out, /signed in: fake-owner <owner@example.invalid>, account 10000001, Plex Pass/)
       assertNoSecret(result.out + result.err)
@@ -77,11 +77,11 @@ describe("plex-auth", { timeout: 240_000 }, () => {
     Effect.gen(function*() {
       const twoFactor = { PLEX_LOGIN: "fake-2fa", PLEX_PASSWORD: "twofactor-password" }
       const [wrong, missing, wrongCode, malformed, withCode] = yield* Effect.all([
-        run(["signin"], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "nope" }),
-        run(["signin"], twoFactor),
-        run(["signin"], { ...twoFactor, PLEX_VERIFICATION_CODE: "000000" }),
-        run(["signin"], { ...twoFactor, PLEX_VERIFICATION_CODE: "12ab" }),
-        run(["signin"], { ...twoFactor, PLEX_VERIFICATION_CODE: "123456" })
+        run(["login", "--password"], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "nope" }),
+        run(["login", "--password"], twoFactor),
+        run(["login", "--password"], { ...twoFactor, PLEX_VERIFICATION_CODE: "000000" }),
+        run(["login", "--password"], { ...twoFactor, PLEX_VERIFICATION_CODE: "12ab" }),
+        run(["login", "--password"], { ...twoFactor, PLEX_VERIFICATION_CODE: "123456" })
       ], { concurrency: 2 })
       assertFailure(wrong, 3, /PlexUnauthorizedError: .*InvalidCredentials.*check PLEX_LOGIN and PLEX_PASSWORD/)
       assertFailure(missing, 4, /VerificationRequired.*set PLEX_VERIFICATION_CODE/)
@@ -96,10 +96,10 @@ describe("plex-auth", { timeout: 240_000 }, () => {
   it.live("a missing or empty variable is named (never <redacted>), exits 2, and nothing is sent", () =>
     Effect.gen(function*() {
       const results = yield* Effect.all([
-        run(["signin"], { PLEX_LOGIN: "fake-owner" }),
-        run(["signin"], { PLEX_LOGIN: "", PLEX_PASSWORD: "owner-password" }),
-        run(["signin"], { PLEX_LOGIN: "   ", PLEX_PASSWORD: "owner-password" }),
-        run(["signout"], { PLEX_TOKEN: "" })
+        run(["login", "--password"], { PLEX_LOGIN: "fake-owner" }),
+        run(["login", "--password"], { PLEX_LOGIN: "", PLEX_PASSWORD: "owner-password" }),
+        run(["login", "--password"], { PLEX_LOGIN: "   ", PLEX_PASSWORD: "owner-password" }),
+        run(["logout"], { PLEX_TOKEN: "" })
       ], { concurrency: 2 })
       const expected = [
         /PLEX_PASSWORD is not set/,
@@ -130,8 +130,8 @@ describe("plex-auth", { timeout: 240_000 }, () => {
   it.live("rate limiting exits 5; a server error or no server at all exits 6", () =>
     Effect.gen(function*() {
       const signin = { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" }
-      const limited = yield* run(["signin"], signin)
-      const failing = yield* run(["signin"], signin)
+      const limited = yield* run(["login", "--password"], signin)
+      const failing = yield* run(["login", "--password"], signin)
       const port = yield* closedPort
       const unreachable = yield* run(["ping"], { PLEX_TOKEN: OWNER_TOKEN, PLEX_BASE_URL: `http://127.0.0.1:${port}` })
       assertFailure(limited, 5, /PlexRateLimitError/)
@@ -164,7 +164,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
   it.live("a stored client identifier that cannot be used exits 7, naming the file", () =>
     Effect.gen(function*() {
       const xdg = Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-"))
-      const file = Path.join(xdg, "effect-plex", "client-identifier")
+      const file = Path.join(xdg, "effect-plex", "plex-auth-test", "client-identifier") // the namespace of PLEX_PRODUCT
       Fs.mkdirSync(Path.dirname(file), { recursive: true })
       Fs.symlinkSync(Path.join(xdg, "missing"), file)
       const result = yield* run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN, XDG_CONFIG_HOME: xdg })
@@ -179,7 +179,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       const [token] = yield* fake.state.pipe(Effect.map((state) => Object.keys(state.tokens)))
       assert.strictEqual(token, OWNER_TOKEN)
       assert.strictEqual((yield* run(["ping"], { PLEX_TOKEN: OWNER_TOKEN })).out.trim(), "alive")
-      assert.strictEqual((yield* run(["signout"], { PLEX_TOKEN: OWNER_TOKEN })).out.trim(), "signed out")
+      assert.strictEqual((yield* run(["logout"], { PLEX_TOKEN: OWNER_TOKEN })).out.trim(), "signed out")
       const after = yield* run(["whoami"], { PLEX_TOKEN: OWNER_TOKEN })
       assertFailure(after, 3, /PlexUnauthorizedError: .*InvalidToken/)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
@@ -190,7 +190,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       const server = yield* PlexTvServer
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")), "token")
       const configHome = Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-"))
-      const child = spawnNode(script, ["pin", "--save", file], {
+      const child = spawnNode(script, ["login", "--save", file], {
         PATH: process.env.PATH,
         XDG_CONFIG_HOME: configHome,
         PLEX_BASE_URL: server.baseUrl
@@ -209,7 +209,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assert.strictEqual(record?.kind, "jwt")
       assert.strictEqual(record?.accountId, 10000001)
       // the device key is kept next to the client identifier, registered for the account
-      const keyFile = Path.join(configHome, "effect-plex", "device-key.json")
+      const keyFile = Path.join(configHome, "effect-plex", "effect-plex", "device-key.json") // the default product's namespace
       assert.strictEqual(Fs.statSync(keyFile).mode & 0o777, 0o600)
       const kid = (JSON.parse(Fs.readFileSync(keyFile, "utf8")) as { kid: string }).kid
       assert.strictEqual((yield* fake.state).jwt.deviceKeys[kid]?.accountId, 10000001)
@@ -233,7 +233,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
         XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")),
         PLEX_BASE_URL: server.baseUrl
       }
-      const short = spawnNode(script, ["pin", "--short"], env)
+      const short = spawnNode(script, ["login", "--short"], env)
       const [line, code] = yield* Effect.promise(() => short.line(/^PIN (\S+): enter it at https:\/\/plex\.tv\/link$/))
       assert.match(code!, /^[A-Z0-9]{4}$/)
       assert.notInclude(line!, "app.plex.tv") // a short code is typed at the link page, not approved by URL
@@ -242,7 +242,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assert.strictEqual(exit, 0, short.stderr())
       assert.match(short.stdout(), /linked: fake-owner/)
 
-      const strong = spawnNode(script, ["pin"], { ...env, XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")) })
+      const strong = spawnNode(script, ["login"], { ...env, XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")) })
       const [strongLine, strongCode] = yield* Effect.promise(() => strong.line(/^PIN (\S+): open https:\/\/app\.plex\.tv\/auth#\?/))
       assert.match(strongCode!, /^[a-z0-9]{25}$/)
       assert.notInclude(strongLine!, "plex.tv/link") // plex.tv/link takes only 4-character codes
@@ -254,22 +254,26 @@ describe("plex-auth", { timeout: 240_000 }, () => {
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
         [[], /no command given \(see plex-auth --help\)/],
-        [["frobnicate"], /unknown command "frobnicate"/],
-        [["--frobnicate"], /unknown option "--frobnicate"/],
-        [["whoami", "-x"], /unknown option "-x"/],
-        [["signin", "--save"], /option --save needs a value/],
-        [["signin", "--save", ""], /--save needs a file name/],
-        [["whoami", "extra"], /unexpected argument "extra"/],
-        [["whoami", "--save", "token"], /--save applies only to signin and pin/],
-        [["signin", "--short"], /--short applies only to pin/],
-        [["\u001b[2Jwho"], /unknown command "\\u001b\[2Jwho"/]
+        [["frobnicate"], /Invalid subcommand for plex-auth - use one of 'login', .*\(see plex-auth --help\)/],
+        [["--frobnicate"], /Invalid subcommand for plex-auth/],
+        [["whoami", "-x"], /unknown argument: '-x'/],
+        [["login", "--save"], /unknown argument: '--save'/],
+        [["login", "--password", "--save", ""], /--save needs a file name/],
+        [["whoami", "extra"], /unknown argument: 'extra'/],
+        [["whoami", "--save", "token"], /unknown argument: '--save'/],
+        [["login", "--password", "--short"], /--short applies only to PIN login/],
+        [["\u001b[2Jwho"], /Invalid subcommand/]
       ]
       const results = yield* Effect.all(cases.map(([args]) => run(args, {})), { concurrency: 2 })
       results.forEach((result, i) => assertFailure(result, 2, cases[i]![1]))
-      const [help, version] = yield* Effect.all([run(["--help"], {}), run(["signin", "--version"], {})])
+      const [help, version] = yield* Effect.all([run(["--help"], {}), run(["login", "--version"], {})])
       assert.strictEqual(help.code, 0)
-      assert.match(help.out, /Usage: plex-auth/)
-      assert.match(help.out, /Exit codes:\n  0  done\n  1  unexpected[^]*\n  7  a local file/)
+      assert.match(help.out, /USAGE\n\n\$ plex-auth/)
+      for (const command of ["login", "whoami", "token", "ping", "logout", "resources", "home", "device"]) {
+        assert.match(help.out, new RegExp(`\\n  - ${command}\\b`), command)
+      }
+      assert.match(help.out, /EXIT CODES\n[^]*\n  0  done\n  1  unexpected[^]*\n  7  a local file[^]*\n130  interrupted/)
+      assert.notMatch(help.out, /\u001b/) // no colour when stdout is not a terminal
       assert.strictEqual(help.err, "")
       const pkgFile = Path.join(repoRoot, "packages/node/package.json")
       const pkg = JSON.parse(Fs.readFileSync(pkgFile, "utf8")) as { version: string }

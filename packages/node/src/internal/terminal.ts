@@ -23,3 +23,13 @@ const controls = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u20
 
 /** `text` without escape sequences and control characters: safe to print on one line. */
 export const printable = (text: string): string => text.replace(sequences, "").replace(controls, "")
+
+/**
+ * `text` without escape sequences, its line breaks kept: for text of our own (help pages, tables)
+ * going to a terminal that gets no colour.
+ */
+export const withoutEscapes = (text: string): string => text.replace(sequences, "")
+
+/** Colour and cursor movement only when stdout is a terminal and `NO_COLOR` is not set. */
+export const colourful = (stream: { readonly isTTY?: boolean | undefined }): boolean =>
+  stream.isTTY === true && (process.env.NO_COLOR ?? "") === "" && process.env.TERM !== "dumb"
