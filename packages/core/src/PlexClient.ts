@@ -7,8 +7,10 @@ import * as Arr from "effect/Array"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { makeExecutor, type PlexCallError, type PlexRequest } from "./internal/executor.js"
 import { PlexConfig, type PlexConfigService } from "./PlexConfig.js"
+import { PlexGateStore } from "./PlexGateStore.js"
 import type { PlexEndpoint } from "./PlexEndpoint.js"
 import { PlexMetrics } from "./PlexMetrics.js"
 
@@ -46,7 +48,8 @@ const make: Effect.Effect<PlexClientService, never, HttpClient.HttpClient | Plex
   const config = yield* PlexConfig
   const http = yield* HttpClient.HttpClient
   const metrics = yield* PlexMetrics
-  return { config, ...makeExecutor(http, config, { metrics: metrics.enabled }) }
+  const gateStore = Option.getOrUndefined(yield* Effect.serviceOption(PlexGateStore))
+  return { config, ...makeExecutor(http, config, { metrics: metrics.enabled, gateStore }) }
 })
 
 /**
@@ -70,7 +73,8 @@ const make: Effect.Effect<PlexClientService, never, HttpClient.HttpClient | Plex
 export class PlexClient extends Context.Tag("@effect-plex/core/PlexClient")<PlexClient, PlexClientService>() {
   /**
    * Builds the client from the `HttpClient` and `PlexConfig` in context (and `PlexMetrics`, when
-   * provided, to record the call metrics).
+   * provided, to record the call metrics; `PlexGateStore`, when provided, to share the rate-limit
+   * gate with other processes).
    *
    * @since 0.2.0
    */

@@ -32,6 +32,7 @@ import { PlexMetrics } from "../PlexMetrics.js"
 import { PlexTransportProtocol } from "../PlexTransportProtocol.js"
 import { discard, readErrorBody } from "./body.js"
 import { parseErrors } from "./errorBody.js"
+import type { PlexGateStoreService } from "../PlexGateStore.js"
 import { type Gate, makeGate } from "./gate.js"
 import { clientHeaders } from "./headers.js"
 import { retryPolicy } from "./retry.js"
@@ -184,6 +185,8 @@ export interface Executor {
 /** What the executor records besides spans: the metrics of `PlexMetrics` when `metrics` is on. */
 export interface ExecutorOptions {
   readonly metrics?: boolean | undefined
+  /** Where the rate-limit gate shares its cool-downs with other processes; none: in memory only. */
+  readonly gateStore?: PlexGateStoreService | undefined
 }
 
 export const makeExecutor = (
@@ -218,7 +221,7 @@ export const makeExecutor = (
     maxRetryAfter: config.retry.maxRetryAfter,
     reopenRate: config.retry.reopenRate,
     throttleCooldown: Duration.minutes(1)
-  })
+  }, options?.gateStore)
   const limit = config.maxBodySize
   const maxRetryAfter = Duration.toMillis(config.retry.maxRetryAfter)
   const deadline = Duration.toMillis(config.deadline)
@@ -375,10 +378,12 @@ export const makeExecutor = (
           (error) => gate.observe(baseUrl, error as PlexError)
         )
       }
-      const once = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      const local = Effect.flatMap(Clock.currentTimeMillis, (now) =>
         gate.isOpen(baseUrl, signIn, now)
           ? sendAt(now)
           : Effect.zipRight(gate.pass(baseUrl, signIn, deadlineAt), Effect.flatMap(Clock.currentTimeMillis, sendAt)))
+      // with a shared gate store, each attempt first takes in the fleet's cool-downs of the host
+      const once = gate.enter === undefined ? local : Effect.zipRight(gate.enter(baseUrl, signIn, deadlineAt), local)
       // The success path pays for no schedule: only a failure starts the retry loop, which is
       // handed that first failure as its first input. No wait runs past the deadline.
       return Effect.catchAll(once, (first) => {
