@@ -95,6 +95,27 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     "best connection: https://198-51-100-7.0123456789abcdef0123456789abcdef.plex.direct:32400 (remote, https)",
     "Fake Player (Plex for Android (TV); provides client,player,pubsub-player)"
   ],
+  "connect.ts": [
+    "Fake Media Server (owned): 6 connection(s)",
+    /chose #4 http:\/\/127\.0\.0\.1:\d+ \(remote, http\)/,
+    "identity: fakemediaserver000000000000000000000000001, Plex Media Server 1.41.0.8992-e7c2e7d2d",
+    "GET /identity through its client: HTTP 200",
+    "PlexConnectError: no connection of Fake Media Server answered: #0 (local, http) Timeout; " +
+    "#1 (remote, http) Refused; #2 (remote, http) WrongMachine; #3 (remote, https) Tls"
+  ],
+  "telemetry.ts": [
+    "Spans go to the console (set OTEL_EXPORTER_OTLP_ENDPOINT for a collector)",
+    "name: 'POST /api/v2/users/signin'",
+    "'http.response.status_code': 201",
+    "signed in as fake-owner",
+    "'plex.error.code': 1029",
+    "fake-2fa without its code: PlexUnauthorizedError, VerificationRequired",
+    "name: 'PlexPinAuth.checkPin'",
+    "PIN login linked to fake-owner",
+    /PlexAuth\.signIn PlexUnauthorizedError +calls 1 +mean \d+ +max \d+/,
+    /PlexAuth\.signIn success +calls 1/,
+    /PlexPinAuth\.createPin success +calls 1/
+  ],
   "home-switch.ts": [
     /Home users on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
     /fake-owner +fake-owner +admin, no Home PIN/,
