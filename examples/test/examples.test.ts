@@ -116,6 +116,19 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     /PlexAuth\.signIn success +calls 1/,
     /PlexPinAuth\.createPin success +calls 1/
   ],
+  "telemetry.ts": [
+    "Spans go to the console (set OTEL_EXPORTER_OTLP_ENDPOINT for a collector)",
+    "name: 'POST /api/v2/users/signin'",
+    "'http.response.status_code': 201",
+    "signed in as fake-owner",
+    "'plex.error.code': 1029",
+    "fake-2fa without its code: PlexUnauthorizedError, VerificationRequired",
+    "name: 'PlexPinAuth.checkPin'",
+    "PIN login linked to fake-owner",
+    /PlexAuth\.signIn PlexUnauthorizedError +calls 1 +mean \d+ +max \d+/,
+    /PlexAuth\.signIn success +calls 1/,
+    /PlexPinAuth\.createPin success +calls 1/
+  ],
   "home-switch.ts": [
     /Home users on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
     /fake-owner +fake-owner +admin, no Home PIN/,

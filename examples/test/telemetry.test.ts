@@ -16,6 +16,12 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { spawn } from "node:child_process"
+import * as Http from "node:http"
+import type * as Net from "node:net"
+import { createRequire } from "node:module"
+import * as Path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { accounts, credentials, owner, ownerCredentials, twoFactor } from "../../test-support/accounts.js"
 import { findSecrets, registerSecret } from "../../test-support/secretScan.js"
 
@@ -206,4 +212,91 @@ describe("spans exported through @effect/opentelemetry", () => {
       assert.notStrictEqual(pinCode, "")
       assertNoSecret(spans, [pinCode])
     }))
+})
+
+// ---------------------------------------------------------------------------------------------
+// examples/telemetry.ts over OTLP, to a local collector
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
+const tsx = pathToFileURL(createRequire(Path.join(root, "package.json")).resolve("tsx")).href
+
+interface Received {
+  readonly path: string
+  readonly contentType: string
+  readonly body: string
+}
+
+/** A stand-in OTLP/HTTP collector on 127.0.0.1: keeps every request, answers 200 `{}`. */
+const collector = Effect.acquireRelease(
+  Effect.async<{ readonly url: string; readonly received: Array<Received>; readonly server: Http.Server }>((resume) => {
+    const received: Array<Received> = []
+    const server = Http.createServer((request, response) => {
+      let body = ""
+      request.setEncoding("utf8").on("data", (chunk: string) => (body += chunk))
+      request.on("end", () => {
+        received.push({ path: request.url ?? "", contentType: request.headers["content-type"] ?? "", body })
+        response.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`, received, server })))
+  }),
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
+)
+
+const runExample = (file: string, env: Record<string, string>) =>
+  Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@effect-plex/source", "--import", tsx, Path.join(root, "examples", file)],
+      {
+        cwd: root,
+        env: {
+          ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(PLEX_|OTEL_)/i.test(name))),
+          ...env
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 40_000
+      }
+    )
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+  })
+
+describe("examples/telemetry.ts with OTEL_EXPORTER_OTLP_ENDPOINT", () => {
+  it.live("sends the spans and the plex.client metrics to the collector, with no secret in them", () =>
+    Effect.gen(function*() {
+      const { received, url } = yield* collector
+      const { code, stderr, stdout } = yield* runExample("telemetry.ts", { OTEL_EXPORTER_OTLP_ENDPOINT: url })
+      assert.strictEqual(code, 0, `${stdout}\n${stderr}`)
+      assert.include(stdout, `Spans and metrics go to the OTLP collector at ${url}`)
+      assert.match(stdout, /PlexAuth\.signIn PlexUnauthorizedError +calls 1/)
+
+      const traces = received.filter((request) => request.path === "/v1/traces")
+      const metrics = received.filter((request) => request.path === "/v1/metrics")
+      assert.isAbove(traces.length, 0, `requests: ${received.map((request) => request.path).join(", ")}`)
+      assert.isAbove(metrics.length, 0, `requests: ${received.map((request) => request.path).join(", ")}`)
+      const spanNames = new Set(
+        traces.flatMap((request) =>
+          (JSON.parse(request.body) as {
+            resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>
+          }).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.name)))
+        )
+      )
+      for (const name of ["PlexAuth.signIn", "POST /api/v2/users/signin", "PlexPinAuth.createPin", "PlexPinAuth.checkPin"]) {
+        assert.isTrue(spanNames.has(name), `span ${name} among ${[...spanNames].join(", ")}`)
+      }
+      const metricText = metrics.map((request) => request.body).join("\n")
+      assert.include(metricText, "plex.client.requests")
+      assert.include(metricText, "plex.client.request.duration")
+      for (const request of received) {
+        assert.deepStrictEqual(findSecrets(request.body), [], `${request.path} holds a secret`)
+      }
+    }).pipe(Effect.scoped), 60_000)
 })
