@@ -17,6 +17,7 @@ import {
   type PlexTvFakeService,
   type PlexTvOptions
 } from "@effect-plex/core/testing"
+import { addCorsHeaders, answerBeforeRoutes, type PlexTvCors as Cors } from "./internal/cors.js"
 import { perform, type ServerCounters } from "./internal/faults.js"
 import { type RunningMediaServer, startMediaServers } from "./internal/mediaServers.js"
 
@@ -60,7 +61,22 @@ const headersOf = (request: Http.IncomingMessage): Record<string, string> => {
 
 const MAX_BODY = 1024 * 1024
 
-const serve = (fake: PlexTvFakeService, port: number) =>
+/**
+ * How the fake plex.tv answers cross-origin requests from a web page: the allowed origins (`"*"` by
+ * default, a list, or none), the allowed headers (`"echo"` what the preflight asks, by default, or
+ * `"plex"`: only `Accept`, `Content-Type` and `X-Plex-*`) and the preflight's `maxAge`. `false`
+ * turns CORS off (a browser then refuses every answer).
+ *
+ * @since 0.3.0
+ * @category testing
+ * @example
+ * import type { PlexTvCors } from "@effect-plex/node/testing"
+ *
+ * const cors: PlexTvCors = { origins: ["http://127.0.0.1:5173"], headers: "plex" }
+ */
+export type PlexTvCors = Cors
+
+const serve = (fake: PlexTvFakeService, port: number, cors: PlexTvCors | false = {}) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
@@ -68,6 +84,9 @@ const serve = (fake: PlexTvFakeService, port: number) =>
     const counters: ServerCounters = { requests: 0, aborted: 0, streamedBytes: 0 }
 
     const server = Http.createServer((request, response) => {
+      // a CORS preflight (no client identifier: before any route) and the stand-in auth page
+      if (answerBeforeRoutes(cors, request, response)) return void request.resume()
+      addCorsHeaders(cors, request, response)
       const chunks: Array<Buffer> = []
       let size = 0
       request.on("data", (chunk: Buffer) => {
@@ -177,16 +196,21 @@ export class PlexTvServer extends Context.Tag("@effect-plex/node/testing/PlexTvS
   PlexTvServer,
   PlexTvServerService
 >() {
-  /** Serves an existing fake (from context) on `port` (default 0: any free port). */
-  static readonly layerWith = (options?: { readonly port?: number | undefined }): Layer.Layer<
+  /**
+   * Serves an existing fake (from context) on `port` (default 0: any free port), answering
+   * cross-origin requests as `cors` says (default: any origin, see {@link PlexTvCors}).
+   */
+  static readonly layerWith = (
+    options?: { readonly port?: number | undefined; readonly cors?: PlexTvCors | false | undefined }
+  ): Layer.Layer<
     PlexTvServer,
     never,
     PlexTvFake
-  > => Layer.scoped(PlexTvServer, Effect.flatMap(PlexTvFake, (fake) => serve(fake, options?.port ?? 0)))
+  > => Layer.scoped(PlexTvServer, Effect.flatMap(PlexTvFake, (fake) => serve(fake, options?.port ?? 0, options?.cors)))
 
   /** A new fake from options, served; provides the fake too, to control it from tests. */
   static readonly layer = (
-    options: PlexTvOptions & { readonly port?: number | undefined }
+    options: PlexTvOptions & { readonly port?: number | undefined; readonly cors?: PlexTvCors | false | undefined }
   ): Layer.Layer<PlexTvServer | PlexTvFake> =>
     PlexTvServer.layerWith(options).pipe(Layer.provideMerge(PlexTvFake.layerModel(options)))
 

@@ -3,5 +3,5 @@
  *
  * @since 0.1.0
  */
-export { PlexTvServer, type PlexTvServerService } from "./PlexTvServer.js"
+export { type PlexTvCors, PlexTvServer, type PlexTvServerService } from "./PlexTvServer.js"
 export { type RunningMediaServer } from "./internal/mediaServers.js"
