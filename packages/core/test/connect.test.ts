@@ -3,6 +3,7 @@
  * connections answered by fake media servers (in memory, their delays on the TestClock).
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -17,6 +18,7 @@ import { inspect } from "node:util"
 import {
   type PlexConnectOptions,
   PlexConfig,
+  PlexConnection,
   PlexError,
   PlexResource,
   PlexResources,
@@ -380,4 +382,56 @@ describe("PlexResources.connect: any set of servers", () => {
       }).pipe(Effect.provide(stack(servers))),
     { fastCheck: { numRuns: 15 } }
   )
+})
+
+/** A client that answers every request with the same response, recording the requests. */
+const answering = (answer: () => Response) => {
+  const seen: Array<{ readonly url: string; readonly token: string | undefined }> = []
+  const client = HttpClient.make((request) =>
+    Effect.sync(() => {
+      seen.push({ url: request.url, token: request.headers["x-plex-token"] })
+      return HttpClientResponse.fromWeb(request, answer())
+    })
+  )
+  return { seen, layer: Layer.succeed(HttpClient.HttpClient, client) }
+}
+
+const identity = { MediaContainer: { machineIdentifier: FakeMediaServer.machineIdentifier } }
+
+describe("PlexResources.connect: odd answers", () => {
+  const cases: ReadonlyArray<readonly [string, () => Response]> = [
+    ["not JSON", () => new Response("<html>hello</html>", { status: 200 })],
+    ["JSON without a machine identifier", () => Response.json({ MediaContainer: { size: 0 } })],
+    ["a machine identifier of the wrong type", () => Response.json({ MediaContainer: { machineIdentifier: 7 } })],
+    ["a body past 16 KiB", () => Response.json({ ...identity, padding: "x".repeat(20_000) })]
+  ]
+  for (const [name, answer] of cases) {
+    it.effect(`${name}: Unrecognized`, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(PlexResources.connect(resourceOf([FakeMediaServer.answering()])))
+        if (error._tag !== "PlexConnectError") return assert.fail(error._tag)
+        assert.deepStrictEqual(error.failures.map((f) => f.reason), ["Unrecognized"])
+      }).pipe(Effect.provide(answering(answer).layer)))
+  }
+
+  it.effect("a trailing slash in the URI, and a resource without a token: no X-Plex-Token sent", () => {
+    const { layer, seen } = answering(() => Response.json(identity))
+    return Effect.gen(function*() {
+      const base = resourceOf([FakeMediaServer.answering()])
+      const resource = PlexResource.make({
+        ...base,
+        accessToken: undefined,
+        connections: [PlexConnection.make({ ...base.connections[0]!, uri: "http://127.0.0.1:32400/" })]
+      })
+      const connected = yield* PlexResources.connect(resource)
+      yield* connected.client.get("/library")
+      assert.deepStrictEqual(seen, [
+        { url: "http://127.0.0.1:32400/identity", token: undefined },
+        { url: "http://127.0.0.1:32400/library", token: undefined }
+      ])
+      const empty = yield* PlexResources.connect(resourceOf([FakeMediaServer.answering()], { accessToken: "" }))
+      assert.strictEqual(empty.index, 0)
+      assert.isUndefined(seen[2]!.token)
+    }).pipe(Effect.provide(layer))
+  })
 })

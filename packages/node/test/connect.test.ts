@@ -3,6 +3,7 @@
  * starts on 127.0.0.1 (one answering, one slow, one whose port refuses, one naming another machine,
  * one speaking only TLS with a self-signed certificate), listed by the fake plex.tv served over HTTP.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -19,10 +20,13 @@ import { assertNoSecrets, CLIENT_ID } from "./support.js"
 
 const OWNER_TOKEN = "FAKEtokenOwner000001"
 
-const overHttp = (mediaServers: ReadonlyArray<FakeMediaServerOptions>) =>
+const overHttp = (
+  mediaServers: ReadonlyArray<FakeMediaServerOptions>,
+  client: Layer.Layer<HttpClient.HttpClient> = PlexNode.layerHttpClient
+) =>
   PlexResources.layer.pipe(
     Layer.provide(PlexTvServer.layerConfig({ clientIdentifier: CLIENT_ID })),
-    Layer.provideMerge(PlexNode.layerHttpClient),
+    Layer.provideMerge(client),
     Layer.provideMerge(
       PlexTvServer.layer({ accounts: [FakeAccount.owner], settings: { rateLimit: undefined }, mediaServers })
     )
@@ -142,6 +146,38 @@ describe("PlexResources.connect over HTTP", () => {
       assert.strictEqual(requests.length, 2)
       assert.deepInclude(requests[1]!, { path: "/identity", tokenIn: "header", tokenMatches: true })
     }).pipe(Effect.provide(overHttp([FakeMediaServer.refusing(), FakeMediaServer.answering()]))))
+})
+
+describe("PlexResources.connect over the platform's HTTP clients", () => {
+  const clients = [
+    ["@effect/platform-node's undici client", PlexNode.layerPlatformHttpClient],
+    ["fetch", FetchHttpClient.layer]
+  ] as const
+  for (const [name, client] of clients) {
+    it.live(`${name}: the winner found, the losers' and an interrupted connect's sockets closed`, () =>
+      Effect.gen(function*() {
+        const media = yield* servers
+        const connected = yield* connectListed({ prefer: "first" })
+        assert.strictEqual(connected.index, 3)
+        assert.deepStrictEqual(
+          [yield* open(media[0]!), yield* eventually(media[0]!.aborted, (n) => n === 1)],
+          [0, 1]
+        )
+        const fiber = yield* Effect.fork(connectListed())
+        yield* eventually(media[0]!.requests, (requests) => requests.length === 2)
+        yield* Fiber.interrupt(fiber)
+        assert.strictEqual(yield* open(media[0]!), 0)
+        const error = yield* Effect.flip(
+          connectListed({ timeout: "500 millis" }).pipe(Effect.provide(overHttp([FakeMediaServer.slow()], client)))
+        )
+        assert.strictEqual(error._tag, "PlexConnectError")
+      }).pipe(Effect.provide(overHttp([
+        FakeMediaServer.slow({ local: true }),
+        FakeMediaServer.refusing(),
+        FakeMediaServer.httpsOnly(),
+        FakeMediaServer.answering()
+      ], client))))
+  }
 })
 
 describe("PlexResources.connect: both front doors agree", () => {

@@ -278,9 +278,11 @@ export const connect = (
   Effect.suspend((): Effect.Effect<ServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> => {
     const checked = checkOptions(options)
     if (!("first" in checked)) return Effect.fail(checked)
-    const token = resource.accessToken === undefined ? undefined : Redacted.value(resource.accessToken)
+    // no token (a player's resource) or an empty one: the probe goes without `X-Plex-Token`
+    const value = resource.accessToken === undefined ? "" : Redacted.value(resource.accessToken)
+    const token = value === "" ? undefined : value
     if (token !== undefined && !tokenShape.test(token)) {
-      return Effect.fail(invalid("accessToken", "holds characters a token never has, or is empty"))
+      return Effect.fail(invalid("accessToken", "holds characters a token never has, or is longer than 16 KiB"))
     }
     const skipLocal = !resource.isOwned && !checked.allowUnownedLocal
     const skipped: Array<PlexConnectionFailure> = []
