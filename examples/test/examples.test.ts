@@ -116,19 +116,6 @@ const expected: Readonly<Record<string, ReadonlyArray<string | RegExp>>> = {
     /PlexAuth\.signIn success +calls 1/,
     /PlexPinAuth\.createPin success +calls 1/
   ],
-  "telemetry.ts": [
-    "Spans go to the console (set OTEL_EXPORTER_OTLP_ENDPOINT for a collector)",
-    "name: 'POST /api/v2/users/signin'",
-    "'http.response.status_code': 201",
-    "signed in as fake-owner",
-    "'plex.error.code': 1029",
-    "fake-2fa without its code: PlexUnauthorizedError, VerificationRequired",
-    "name: 'PlexPinAuth.checkPin'",
-    "PIN login linked to fake-owner",
-    /PlexAuth\.signIn PlexUnauthorizedError +calls 1 +mean \d+ +max \d+/,
-    /PlexAuth\.signIn success +calls 1/,
-    /PlexPinAuth\.createPin success +calls 1/
-  ],
   "home-switch.ts": [
     /Home users on the local fake plex\.tv at http:\/\/127\.0\.0\.1:\d+/,
     /fake-owner +fake-owner +admin, no Home PIN/,
@@ -179,7 +166,7 @@ interface Run {
 }
 
 /** Per program; generous, for a loaded machine (alone, each takes 2–4 s). */
-const TIMEOUT_MS = 40_000
+const TIMEOUT_MS = 120_000 // a tsx start-up took 40 s on a heavily loaded 2-core machine
 
 const configHomes: Array<string> = []
 afterAll(() => configHomes.forEach((dir) => Fs.rmSync(dir, { recursive: true, force: true })))
