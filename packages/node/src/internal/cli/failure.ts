@@ -78,12 +78,14 @@ const plexProblem = (error: PlexError): { readonly code: number; readonly hint?:
     case "PlexRateLimitError":
       return { code: ExitCode.rateLimited, hint: "plex.tv asks to slow down (429): wait, then try again" }
     case "PlexHomePinRequiredError":
-      return { code: ExitCode.unauthorized, hint: "give the user's Home PIN (PLEX_HOME_PIN, or when asked)" }
+      return { code: ExitCode.unauthorized, hint: "give the user's Home PIN in PLEX_HOME_PIN, or type it when asked" }
     case "PlexJwtRejectedError":
       return {
         code: ExitCode.unauthorized,
         hint: "plex.tv no longer accepts this device key: run plex-auth login to link the device again"
       }
+    case "PlexConnectError":
+      return { code: ExitCode.unavailable, hint: "the server is offline or unreachable from here" }
     case "PlexInvalidInputError":
       return { code: ExitCode.usage }
     case "PlexKeyStoreError":

@@ -5,6 +5,7 @@
  * `FileKeyStore`.
  */
 import * as Options from "@effect/cli/Options"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -25,7 +26,7 @@ import * as StoredIdentifier from "../clientIdentifier.js"
 import { usageError } from "./failure.js"
 
 /** What the commands may use. */
-export type Plex = PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | KeyStore
+export type Plex = PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | KeyStore | HttpClient.HttpClient
 
 /**
  * A stored identifier's file problem stays a file problem (exit code 7), not a configuration error
@@ -40,7 +41,7 @@ const PlexLive = Layer.mergeAll(
 ).pipe(
   Layer.provide(PlexClient.layer),
   Layer.provide(PlexConfig.layerConfigWith(StoredIdentifier.resolve)),
-  Layer.provide(PlexNode.layerHttpClient),
+  Layer.provideMerge(PlexNode.layerHttpClient), // PlexResources.connect talks to a server with it
   Layer.merge(FileKeyStore.layer())
 )
 
@@ -65,9 +66,11 @@ export const saveTarget = (save: Option.Option<string>) =>
 export const jsonOption = Options.boolean("json").pipe(Options.withDescription("print JSON instead of text"))
 
 /** An account on one line. */
-export const describe = (user: PlexUser) =>
-  `${user.username ?? "(no username)"} <${user.email ?? "no e-mail"}>, account ${user.id}` +
-  (user.subscription?.active === true ? ", Plex Pass" : "")
+export const describe = (user: PlexUser) => {
+  const name = [user.username, user.title, user.friendlyName].find((n) => n !== undefined && n !== "") ?? "(no name)"
+  const email = user.email === undefined || user.email === "" ? "" : ` <${user.email}>`
+  return `${name}${email}, account ${user.id}${user.subscription?.active === true ? ", Plex Pass" : ""}`
+}
 
 /** An account as `--json` shows it: what identifies it, never a token. */
 export const accountJson = (user: PlexUser) => ({

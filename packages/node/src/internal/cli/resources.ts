@@ -1,15 +1,20 @@
 /**
  * `plex-auth resources [--json]`: the account's servers and players, as a table (each with the
  * connection `PlexResources.bestConnection` would pick) or JSON; never an access token.
+ * `--connect NAME`: reaches that server (`PlexResources.connect` probes its connections) and
+ * prints the URI that answered, for scripts.
  */
 import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type PlexResource, PlexResources } from "@effect-plex/core"
 import { freshToken } from "./environment.js"
+import { usageError } from "./failure.js"
 import { outJson, outLines } from "./output.js"
 import { jsonOption, withPlex } from "./plex.js"
 import { table } from "./table.js"
+import { withSpinner } from "./waiting.js"
 
 const best = (resource: PlexResource) =>
   Option.getOrUndefined(Option.map(PlexResources.bestConnection(resource, { preferHttps: true }), (c) => c.uri))
@@ -27,11 +32,50 @@ const resourceJson = (resource: PlexResource) => ({
   connections: resource.connections.map((c) => ({ uri: c.uri, local: c.local, relay: c.relay, IPv6: c.IPv6 }))
 })
 
-/** `plex-auth resources [--json]`. */
-export const resources = Command.make("resources", { json: jsonOption }, ({ json }) =>
+const connectOption = Options.text("connect").pipe(
+  Options.withPseudoName("NAME"),
+  Options.withDescription(
+    "reach the server NAME (its name or client identifier): probe its connections and print the URI that " +
+      "answered (local before remote before relay)"
+  ),
+  Options.optional
+)
+
+/** The resource `wanted` names: its client identifier exactly, else its name (ignoring case), if only one has it. */
+const find = (list: ReadonlyArray<PlexResource>, wanted: string) => {
+  const exact = list.find((resource) => resource.clientIdentifier === wanted)
+  if (exact !== undefined) return Option.some(exact)
+  const named = list.filter((resource) => resource.name.toLowerCase() === wanted.toLowerCase())
+  return named.length === 1 ? Option.some(named[0]!) : Option.none()
+}
+
+const connectTo = (list: ReadonlyArray<PlexResource>, wanted: string, json: boolean) =>
+  Effect.gen(function*() {
+    const resource = yield* Option.match(find(list, wanted), {
+      onNone: () =>
+        Effect.fail(usageError(`no single resource is called ${JSON.stringify(wanted)}: see plex-auth resources`)),
+      onSome: Effect.succeed
+    })
+    const connected = yield* PlexResources.connect(resource).pipe(
+      withSpinner(`reaching ${resource.name}`)
+    )
+    if (!json) return yield* outLines([connected.connection.uri])
+    yield* outJson({
+      name: resource.name,
+      clientIdentifier: resource.clientIdentifier,
+      uri: connected.connection.uri,
+      local: connected.connection.local,
+      relay: connected.connection.relay,
+      version: connected.identity.version ?? null
+    })
+  })
+
+/** `plex-auth resources [--json] [--connect NAME]`. */
+export const resources = Command.make("resources", { json: jsonOption, connect: connectOption }, ({ connect, json }) =>
   withPlex(Effect.gen(function*() {
     const { token } = yield* freshToken
     const list = yield* (yield* PlexResources).list(token)
+    if (Option.isSome(connect)) return yield* connectTo(list, connect.value, json)
     if (json) return yield* outJson(list.map(resourceJson))
     if (list.length === 0) return yield* outLines(["no servers or players on this account"])
     yield* outLines(table(
@@ -45,4 +89,8 @@ export const resources = Command.make("resources", { json: jsonOption }, ({ json
         best(resource) ?? "(none)"
       ])
     ))
-  }))).pipe(Command.withDescription("the account's servers and players, with the connection to use"))
+  }))).pipe(
+  Command.withDescription(
+    "the account's servers and players, with the connection to use; --connect NAME reaches one and prints its URI"
+  )
+)
