@@ -91,7 +91,7 @@ export const answerBeforeRoutes = (
 /** The stand-in for app.plex.tv/auth: shows what the app asked for, never acts on it. */
 const authPage = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Fake Plex: approve the app</title></head>
+<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Fake Plex: approve the app</title></head>
 <body style="font-family: sans-serif; margin: 2rem">
 <h1>Fake app.plex.tv</h1>
 <p>The local fake plex.tv stands in for the page where the user approves the app.</p>
