@@ -414,6 +414,16 @@ describe("PlexResources.connect: odd answers", () => {
       }).pipe(Effect.provide(answering(answer).layer)))
   }
 
+  it.effect("a version or claimed flag of another type is left out, the identity still taken", () =>
+    Effect.gen(function*() {
+      const connected = yield* PlexResources.connect(resourceOf([FakeMediaServer.answering()]))
+      assert.deepStrictEqual(connected.identity, { machineIdentifier: FakeMediaServer.machineIdentifier, claimed: true })
+    }).pipe(Effect.provide(
+      answering(() =>
+        Response.json({ MediaContainer: { ...identity.MediaContainer, version: 1.41, claimed: true, size: 0 } })
+      ).layer
+    )))
+
   it.effect("a trailing slash in the URI, and a resource without a token: no X-Plex-Token sent", () => {
     const { layer, seen } = answering(() => Response.json(identity))
     return Effect.gen(function*() {

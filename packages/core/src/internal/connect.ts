@@ -45,14 +45,22 @@ const identityLimit = 16 * 1024
 /** A token: visible ASCII only (what a header carries unchanged), at most 16 KiB. */
 const tokenShape = /^[\x21-\x7e]{1,16384}$/
 
+/** Only the machine identifier is required; `version` and `claimed` are kept when of the right type. */
 const Identity = Schema.Struct({
   MediaContainer: Schema.Struct({
     machineIdentifier: Schema.String,
-    version: Schema.optional(Schema.String),
-    claimed: Schema.optional(Schema.Boolean)
+    version: Schema.optional(Schema.Unknown),
+    claimed: Schema.optional(Schema.Unknown)
   })
 })
 const decodeIdentity = Schema.decodeUnknownOption(Identity)
+
+const identityOf = (body: string): Option.Option<ServerIdentity> =>
+  Option.map(Option.flatMap(parseJson(body), decodeIdentity), ({ MediaContainer: { claimed, machineIdentifier, version } }) => ({
+    machineIdentifier,
+    ...(typeof version === "string" ? { version } : {}),
+    ...(typeof claimed === "boolean" ? { claimed } : {})
+  }))
 
 interface Candidate {
   readonly index: number
@@ -116,10 +124,9 @@ const probe = (
       Effect.matchEffect({
         onFailure: (error) => error._tag === "PlexDecodeError" ? fail("Unrecognized") : fail("Reset"),
         onSuccess: (text) => {
-          const identity = Option.flatMap(parseJson(text), decodeIdentity)
+          const identity = identityOf(text)
           if (Option.isNone(identity)) return fail("Unrecognized")
-          const container = identity.value.MediaContainer
-          return container.machineIdentifier === expected ? Effect.succeed(container) : fail("WrongMachine")
+          return identity.value.machineIdentifier === expected ? Effect.succeed(identity.value) : fail("WrongMachine")
         }
       })
     )
@@ -253,10 +260,11 @@ const race = (
       if (graceEndsAt === undefined) {
         next = yield* Queue.take(queue)
       } else {
-        const now = yield* Clock.currentTimeMillis
-        const left = graceEndsAt - now
-        if (left <= 0) break
-        const taken = yield* Effect.timeout(Queue.take(queue), Duration.millis(left)).pipe(Effect.option)
+        // within the grace, wait for the next outcome; past it, only take the ones already in
+        const left = graceEndsAt - (yield* Clock.currentTimeMillis)
+        const taken = left > 0
+          ? yield* Effect.option(Effect.timeout(Queue.take(queue), Duration.millis(left)))
+          : yield* Queue.poll(queue)
         if (Option.isNone(taken)) break
         next = taken.value
       }
