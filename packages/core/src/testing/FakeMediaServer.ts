@@ -59,7 +59,18 @@ export interface FakeMediaRequest {
   readonly accept: string | undefined
 }
 
-/** A fake media server and the URI its connection in the resource points at. */
+/**
+ * A fake media server and the URI its connection in the resource points at (the fake's state holds
+ * them in `resources.media`).
+ *
+ * @since 0.2.0
+ * @category testing
+ * @example
+ * import type { FakeMediaServerEntry } from "@effect-plex/core/testing"
+ *
+ * const entry: FakeMediaServerEntry = { uri: "http://127.0.0.1:32400", server: { local: true } }
+ * console.log(entry.uri)
+ */
 export interface FakeMediaServerEntry {
   readonly uri: string
   readonly server: FakeMediaServerOptions
@@ -198,9 +209,14 @@ export const FakeMediaServer = {
   httpsOnly: (options?: FakeMediaServerOptions): FakeMediaServerOptions => ({ tls: true, ...options }),
   /** Answers `status` with an empty body. */
   status: (status: number, options?: FakeMediaServerOptions): FakeMediaServerOptions => ({ status, ...options }),
+  /** The in-memory URI of server `index` (`http(s)://media-<index>.fake-plex.invalid:32400`). */
   memoryUri,
+  /** Whether a host name is one of the in-memory servers'. */
   isMemoryHost,
+  /** The resource plex.tv lists for these servers (JSON members, as plex.tv sends them). */
   resource,
+  /** What a server records of a request (never the token). */
   requestOf,
+  /** A server's answer to a request, without its delay or transport behaviour (the front door's). */
   answer
 } as const
