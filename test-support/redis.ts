@@ -20,6 +20,18 @@ const which = (): string | undefined => {
 
 const binary = which()
 
+/** `DEBUG SLEEP` (a slow Redis, for the tests) is off by default since Redis 7: on, for local clients. */
+const debugCommand = (() => {
+  if (binary === undefined) return []
+  try {
+    const version = execFileSync(binary, ["--version"], { encoding: "utf8", timeout: 10_000 })
+    const major = Number(/v=(\d+)/.exec(version)?.[1] ?? "0")
+    return major >= 7 ? ["--enable-debug-command", "local"] : []
+  } catch {
+    return []
+  }
+})()
+
 /** Why the Redis tests cannot run here, or `undefined` when they can. */
 export const redisMissing: string | undefined = binary === undefined
   ? "redis-server is not installed (run scripts/ci/redis.sh, or apt-get install redis-server): the Redis tests are SKIPPED"
@@ -81,7 +93,7 @@ export const startRedis = async (): Promise<RedisServer> => {
   const launch = async () => {
     const process = spawn(
       binary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...debugCommand],
       { stdio: "ignore" }
     )
     child = process

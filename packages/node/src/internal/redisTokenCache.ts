@@ -65,7 +65,9 @@ const AnyError = Schema.Union(
 const Outcome = Schema.Union(
   Schema.TaggedStruct("Account", { account: Account, expiresAt: Schema.Number }),
   Schema.TaggedStruct("Dead", { error: Dead, expiresAt: Schema.Number }),
-  Schema.TaggedStruct("Failed", { error: AnyError, at: Schema.Number })
+  Schema.TaggedStruct("Failed", { error: AnyError, at: Schema.Number }),
+  // left by `evict`: the lookup of before is over (its lease is void), ask afresh
+  Schema.TaggedStruct("Evicted", { at: Schema.Number })
 )
 type Outcome = typeof Outcome.Type
 
@@ -125,8 +127,9 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
       const timeToLive = (_: TokenLookup, exit: Exit.Exit<Outcome, string>): Duration.DurationInput => {
         if (Exit.isFailure(exit)) return Duration.zero
         const outcome = exit.value
-        const left = outcome._tag === "Failed" ? (outcome.at === 0 ? 0 : outcome.at + failedMillis) - now() :
-          outcome.expiresAt - now()
+        const left = outcome._tag === "Failed" || outcome._tag === "Evicted"
+          ? (outcome.at === 0 ? 0 : outcome.at + failedMillis) - now()
+          : outcome.expiresAt - now()
         return left >= 1 ? Duration.millis(Math.ceil(left)) : Duration.zero
       }
 
@@ -147,8 +150,11 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             const exit = Option.getOrUndefined(found.right)
             if (exit !== undefined && Exit.isSuccess(exit)) {
               const outcome = exit.value
-              if (outcome._tag !== "Failed" || outcome.at >= flight.start) return Effect.succeed(outcome)
-              return runHere(flight) // an older failure: this caller did not wait for it
+              if (outcome._tag === "Account" || outcome._tag === "Dead") return Effect.succeed(outcome)
+              if (outcome._tag === "Failed" && outcome.at >= flight.start) return Effect.succeed(outcome)
+              // an older failure (this caller did not wait for it) or an eviction: the lookup that
+              // held the lease is over, so ask here
+              return runHere(flight)
             }
             if (now() >= until) return lookupOn(gen, handle)(request)
             return Effect.zipRight(Effect.sleep(Duration.millis(pollMillis)), poll)
@@ -212,6 +218,8 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             return { exit: Exit.fail(outcome.error), expiresAt: outcome.expiresAt }
           case "Failed":
             return { exit: Exit.fail(outcome.error), expiresAt: 0 }
+          case "Evicted":
+            return { exit: Exit.fail(new PlexTransportError({ reason: "evicted" })), expiresAt: 0 }
         }
       }
 
@@ -238,8 +246,20 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             return Effect.flatMap(link.run(gen, "token cache", shared), (found): Effect.Effect<PlexTokenCacheAnswer> => {
               const outcome = Option.getOrElse(found, () => flight.ran)
               if (outcome === undefined) return local(request) // Redis failed before the request ran
-              if (outcome._tag === "Failed" && outcome.at < flight.start && flight.ran === undefined) {
-                return local(request) // a failure kept for the callers of its time, not for this one
+              if (
+                flight.ran === undefined &&
+                (outcome._tag === "Evicted" || (outcome._tag === "Failed" && outcome.at < flight.start))
+              ) {
+                // a failure kept for the callers of its time, or an eviction: ask here, and share the answer
+                return Effect.flatMap(runHere(flight), (fresh) =>
+                  Effect.as(
+                    link.run(
+                      gen,
+                      "token cache",
+                      Effect.flatMap(handleOf(gen), (handle) => handle.results.set(new TokenLookup({ key }), Exit.succeed(fresh)))
+                    ),
+                    answerOf(fresh, token)
+                  ))
               }
               const answer = Effect.succeed(answerOf(outcome, token))
               return outcome._tag === "Dead" && flight.ran !== undefined ? Effect.zipLeft(answer, tell(key)) : answer
@@ -249,8 +269,14 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
           Effect.suspend(() => {
             const gen = link.current()
             if (gen === undefined) return Effect.void
+            // a mark rather than a removal: a replica waiting on a lookup of before asks afresh at once
+            const evicted = Exit.succeed<Outcome>({ _tag: "Evicted", at: now() })
             return Effect.zipRight(
-              link.run(gen, "token cache", Effect.flatMap(handleOf(gen), (handle) => handle.cache.invalidate(new TokenLookup({ key })))),
+              link.run(
+                gen,
+                "token cache",
+                Effect.flatMap(handleOf(gen), (handle) => handle.results.set(new TokenLookup({ key }), evicted))
+              ),
               tell(key)
             )
           }),
