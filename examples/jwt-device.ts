@@ -27,8 +27,10 @@ const real = hasEnv("PLEX_TOKEN")
 /** Key registration needs a classic token issued to this very client identifier. */
 const classicToken = real
   ? Config.redacted("PLEX_TOKEN")
-  : Effect.flatMap(PlexAuth, (auth) =>
-    auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
+  : Effect.flatMap(
+    PlexAuth,
+    (auth) => auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
+  )
     .pipe(Effect.map((user) => user.authToken))
 
 const program = Effect.gen(function*() {

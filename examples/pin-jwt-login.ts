@@ -33,7 +33,9 @@ const program = <R>(approve: (pin: PlexPin) => Effect.Effect<void, unknown, R>) 
   Effect.gen(function*() {
     const jwt = yield* PlexJwtAuth
     const { clientsBaseUrl } = yield* PlexConfig
-    yield* Console.log(`Linking a device key with a PIN on ${real ? "plex.tv" : "the local fake plex.tv"} at ${clientsBaseUrl}`)
+    yield* Console.log(
+      `Linking a device key with a PIN on ${real ? "plex.tv" : "the local fake plex.tv"} at ${clientsBaseUrl}`
+    )
 
     // a new key; kept by the key store only once the PIN is linked
     const link = yield* jwt.linkDeviceWithPin()

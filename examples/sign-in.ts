@@ -23,9 +23,11 @@ const credentials = real
     login: Config.string("PLEX_LOGIN"),
     password: Config.redacted("PLEX_PASSWORD"),
     verificationCode: Config.option(Config.string("PLEX_VERIFICATION_CODE")).pipe(Config.map(Option.getOrUndefined))
-  }).pipe(Effect.map(({ verificationCode, ...rest }) =>
-    PasswordCredentials.make({ ...rest, ...(verificationCode === undefined ? {} : { verificationCode }) })
-  ))
+  }).pipe(
+    Effect.map(({ verificationCode, ...rest }) =>
+      PasswordCredentials.make({ ...rest, ...(verificationCode === undefined ? {} : { verificationCode }) })
+    )
+  )
   : Effect.succeed(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
 
 const show = (user: PlexUser) =>
@@ -64,8 +66,10 @@ const program = Effect.gen(function*() {
   const wrong = PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("not-the-password") })
   yield* auth.signIn(wrong).pipe(
     Effect.flatMap(() => Effect.dieMessage("a wrong password was accepted")),
-    Effect.catchTag("PlexUnauthorizedError", (error) =>
-      Console.log(`  ${error._tag}, reason ${error.reason}: ${error.message}`))
+    Effect.catchTag(
+      "PlexUnauthorizedError",
+      (error) => Console.log(`  ${error._tag}, reason ${error.reason}: ${error.message}`)
+    )
   )
 })
 

@@ -32,8 +32,10 @@ const program = Effect.gen(function*() {
 
   yield* auth.getTokenDetails(token).pipe(
     Effect.flatMap(() => Effect.dieMessage("a signed-out token still worked")),
-    Effect.catchTag("PlexUnauthorizedError", (error) =>
-      Console.log(`afterwards: ${error._tag}, reason ${error.reason} (HTTP ${error.status})`))
+    Effect.catchTag(
+      "PlexUnauthorizedError",
+      (error) => Console.log(`afterwards: ${error._tag}, reason ${error.reason} (HTTP ${error.status})`)
+    )
   )
 })
 

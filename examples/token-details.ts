@@ -94,8 +94,10 @@ const program = Effect.gen(function*() {
   const invalid = Redacted.make("not-a-valid-token")
   yield* auth.getTokenDetails(invalid).pipe(
     Effect.flatMap(() => Effect.dieMessage("an invalid token was accepted")),
-    Effect.catchTag("PlexUnauthorizedError", (error) =>
-      Console.log(`  ${error._tag}, reason ${error.reason}: ${error.message}`))
+    Effect.catchTag(
+      "PlexUnauthorizedError",
+      (error) => Console.log(`  ${error._tag}, reason ${error.reason}: ${error.message}`)
+    )
   )
 
   yield* Console.log("\nIs a stored token still good?")

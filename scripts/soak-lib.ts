@@ -88,8 +88,10 @@ const credentials = PasswordCredentials.make({ login: "fake-owner", password: Re
 
 /** Mostly token checks, some sign-ins and pings, as a backend would call. */
 const callFor = (i: number): Effect.Effect<unknown, PlexError, PlexAuth> =>
-  Effect.flatMap(PlexAuth, (auth) =>
-    i % 20 === 7 ? auth.signIn(credentials) : i % 20 === 13 ? auth.ping(token) : auth.getTokenDetails(token))
+  Effect.flatMap(
+    PlexAuth,
+    (auth) => i % 20 === 7 ? auth.signIn(credentials) : i % 20 === 13 ? auth.ping(token) : auth.getTokenDetails(token)
+  )
 
 const gc = (globalThis as { gc?: () => void }).gc
 
@@ -318,9 +320,9 @@ export const formatReport = (report: SoakReport): ReadonlyArray<string> => {
     `event loop: max delay ${report.maxEventLoopDelayMillis.toFixed(0)} ms; RSS peak ${mb(report.rss.peak)},` +
     ` after ${mb(report.rss.after)}; client ${options.client ?? "lean"}`,
     `redirects followed to another port: ${report.server.redirectsFollowed ?? 0}`,
-    `server: ${report.server.requests} requests, faults injected ${
-      injected.reduce((a, [, n]) => a + (n ?? 0), 0)
-    } (${injected.map(([tag, n]) => `${tag} ${n}`).join(", ")}), ${report.server.aborted} abandoned by the client,` +
+    `server: ${report.server.requests} requests, faults injected ${injected.reduce((a, [, n]) => a + (n ?? 0), 0)} (${
+      injected.map(([tag, n]) => `${tag} ${n}`).join(", ")
+    }), ${report.server.aborted} abandoned by the client,` +
     ` ${mb(report.server.streamedBytes)} of fault bodies sent`,
     `sockets open after the client closed: ${report.openSocketsAtEnd}`,
     `root fibers: ${report.fibers.before} before, ${report.fibers.after} after`,

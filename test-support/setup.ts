@@ -74,7 +74,10 @@ if (global[installed] !== true) {
 
   // every Effect log line, whatever the logger the test installs for printing
   const scanning = Logger.make(({ cause, logLevel, message }) => {
-    scan(`log ${logLevel.label}`, `${format(...(Array.isArray(message) ? message : [message]))}\n${Cause.pretty(cause)}`)
+    scan(
+      `log ${logLevel.label}`,
+      `${format(...(Array.isArray(message) ? message : [message]))}\n${Cause.pretty(cause)}`
+    )
   })
   const loggers = FiberRef.currentLoggers as { initial: HashSet.HashSet<Logger.Logger<unknown, unknown>> }
   loggers.initial = HashSet.add(loggers.initial, scanning)

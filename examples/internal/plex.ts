@@ -56,4 +56,3 @@ export const unreachablePlexAuth: Layer.Layer<PlexAuth, ConfigError.ConfigError>
       Layer.provide(PlexNode.layerHttpClient)
     ))
 )
-

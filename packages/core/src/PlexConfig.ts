@@ -64,7 +64,9 @@ const RetryOptions = Schema.Struct({
   maxRetryAfter: Schema.optionalWith(Positive, { default: () => Duration.minutes(5) }),
   reopenRate: Schema.optionalWith(
     Schema.Number.pipe(
-      Schema.filter((n) => (Number.isFinite(n) && n > 0 && n <= 10_000) || "must be a number of calls a second in (0, 10000]")
+      Schema.filter((n) =>
+        (Number.isFinite(n) && n > 0 && n <= 10_000) || "must be a number of calls a second in (0, 10000]"
+      )
     ),
     { default: () => 10 }
   )
@@ -247,8 +249,7 @@ export class PlexConfig extends Context.Tag("@effect-plex/core/PlexConfig")<Plex
    * Validates plain options and fills in the defaults. A bad value fails the layer with a
    * `ConfigError` that names each bad field and why.
    */
-  static readonly make: (options: PlexConfigOptions) => Effect.Effect<PlexConfigService, ConfigError.ConfigError> =
-    make
+  static readonly make: (options: PlexConfigOptions) => Effect.Effect<PlexConfigService, ConfigError.ConfigError> = make
 
   /**
    * A layer from plain options; see {@link PlexConfigOptions}.

@@ -196,8 +196,7 @@ const switchEndpoint = PlexEndpoint.make({
   rules: [(failure) =>
     failure.status === 403 && failure.errors.some((error) => error.code === 1041)
       ? new PlexHomePinRequiredError({ status: failure.status, errors: failure.errors })
-      : undefined
-  ]
+      : undefined]
 })
 
 const make: Effect.Effect<PlexHomeService, never, PlexClient> = Effect.map(PlexClient, (client) => {

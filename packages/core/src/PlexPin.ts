@@ -47,8 +47,21 @@ export class PlexPinLocation extends Schema.Class<PlexPinLocation>("@effect-plex
   coordinates: loose(Schema.String)
 }) {}
 
-const locationFlags = ["european_union_member", "in_privacy_restricted_country", "in_privacy_restricted_region"] as const
-const locationTexts = ["code", "continent_code", "country", "city", "time_zone", "postal_code", "subdivisions", "coordinates"] as const
+const locationFlags = [
+  "european_union_member",
+  "in_privacy_restricted_country",
+  "in_privacy_restricted_region"
+] as const
+const locationTexts = [
+  "code",
+  "continent_code",
+  "country",
+  "city",
+  "time_zone",
+  "postal_code",
+  "subdivisions",
+  "coordinates"
+] as const
 
 /** Keeps what has the expected type (a number as text), drops the rest: the location never fails a PIN. */
 const readLocation = (u: unknown): PlexPinLocation => {

@@ -12,8 +12,10 @@ const TestLayer = PlexAuth.layer.pipe(
   Layer.provideMerge(PlexTvFake.layer({ accounts: [FakeAccount.owner], settings: { rateLimit: undefined } }))
 )
 
-const signIn = Effect.flatMap(PlexAuth, (auth) =>
-  auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
+const signIn = Effect.flatMap(
+  PlexAuth,
+  (auth) => auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
+)
 
 const requestsTo = (path: string) =>
   Effect.flatMap(PlexTvFake, (fake) => Effect.map(fake.requests, (log) => log.filter((entry) => entry.path === path)))

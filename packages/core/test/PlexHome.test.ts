@@ -63,8 +63,10 @@ const stack = (options?: Omit<PlexTvOptions, "accounts">) =>
 const users = (token: string) => Effect.flatMap(PlexHome, (home) => home.users(Redacted.make(token)))
 
 const switchTo = (token: string, uuid: string, pin?: string) =>
-  Effect.flatMap(PlexHome, (home) =>
-    home.switchTo(Redacted.make(token), { uuid }, pin === undefined ? {} : { pin: Redacted.make(pin) }))
+  Effect.flatMap(
+    PlexHome,
+    (home) => home.switchTo(Redacted.make(token), { uuid }, pin === undefined ? {} : { pin: Redacted.make(pin) })
+  )
 
 const requests = Effect.flatMap(PlexTvFake, (fake) => fake.requests)
 

@@ -15,7 +15,7 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { inspect } from "node:util"
 import { PlexAuth, plexAuthAppUrl, PlexClient, PlexConfig, PlexPin, PlexPinAuth } from "@effect-plex/core"
-import { FakeAccount, type PlexTvOptions, PlexTvFake } from "@effect-plex/core/testing"
+import { FakeAccount, PlexTvFake, type PlexTvOptions } from "@effect-plex/core/testing"
 
 const CLIENT = "pin-test-client"
 const PRODUCT = "effect-plex test"
@@ -382,7 +382,10 @@ describe("authAppUrl", () => {
       // the consent page shows the product: never left out, never empty
       const fallback = `${AUTH_APP}clientID=c&code=ABCD&context%5Bdevice%5D%5Bproduct%5D=effect-plex`
       assert.strictEqual(plexAuthAppUrl({}, { code: "ABCD", clientIdentifier: "c" }), fallback)
-      assert.strictEqual(plexAuthAppUrl({ product: "" }, { code: "ABCD", clientIdentifier: "c", product: "" }), fallback)
+      assert.strictEqual(
+        plexAuthAppUrl({ product: "" }, { code: "ABCD", clientIdentifier: "c", product: "" }),
+        fallback
+      )
     }))
 
   const text = FastCheck.string({ unit: "binary", maxLength: 40 })

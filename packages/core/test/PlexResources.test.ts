@@ -127,7 +127,10 @@ describe("PlexResources.list over the fake plex.tv", () => {
       const count = (resources: ReadonlyArray<PlexResource>) => byName(resources, "Fake Server").connections.length
       assert.strictEqual(count(yield* list(OWNER_TOKEN)), 5) // every kind
       assert.strictEqual(count(yield* list(OWNER_TOKEN, {})), 5)
-      assert.strictEqual(count(yield* list(OWNER_TOKEN, { includeHttps: false, includeRelay: false, includeIPv6: false })), 1)
+      assert.strictEqual(
+        count(yield* list(OWNER_TOKEN, { includeHttps: false, includeRelay: false, includeIPv6: false })),
+        1
+      )
       assert.deepStrictEqual(sentParams, [
         { includeHttps: "1", includeRelay: "1", includeIPv6: "1" },
         { includeHttps: "1", includeRelay: "1", includeIPv6: "1" },
@@ -137,7 +140,11 @@ describe("PlexResources.list over the fake plex.tv", () => {
 
   it.effect.prop(
     "sends each flag as 1 unless it is false; plex.tv filters the connections by them",
-    [FastCheck.constantFrom(true, false, undefined), FastCheck.constantFrom(true, false, undefined), FastCheck.constantFrom(true, false, undefined)],
+    [
+      FastCheck.constantFrom(true, false, undefined),
+      FastCheck.constantFrom(true, false, undefined),
+      FastCheck.constantFrom(true, false, undefined)
+    ],
     ([includeHttps, includeRelay, includeIPv6]) =>
       Effect.gen(function*() {
         sentParams.length = 0

@@ -458,7 +458,12 @@ const hostileCases: ReadonlyArray<Case> = [
   ),
   { fault: FakeFault.deepJson("array"), tag: "PlexDecodeError", retryable: false },
   { fault: FakeFault.deepJson("object"), tag: "PlexDecodeError", retryable: false },
-  { fault: FakeFault.deepJson("array", { status: 500 }), tag: "PlexHttpError", check: httpStatus(500), retryable: false },
+  {
+    fault: FakeFault.deepJson("array", { status: 500 }),
+    tag: "PlexHttpError",
+    check: httpStatus(500),
+    retryable: false
+  },
   {
     fault: FakeFault.deepJson("object", { status: 401 }),
     tag: "PlexUnauthorizedError",

@@ -65,7 +65,9 @@ describe("an error body that echoes the request keeps no secret", () => {
     it.effect(`sign-in, ${name}: the password is <redacted>, the code kept, the message short`, () => {
       const http = scripted(answer)
       return Effect.gen(function*() {
-        const error = typedFailure(yield* withClock(signIn(credentials("alice", password, { verificationCode: "123456" }))))
+        const error = typedFailure(
+          yield* withClock(signIn(credentials("alice", password, { verificationCode: "123456" })))
+        )
         assert.isTrue(PlexError.is(error))
         for (const text of allRenderings(error)) {
           assert.notInclude(text, SENTINEL_PASSWORD)
@@ -90,7 +92,11 @@ describe("an error body that echoes the request keeps no secret", () => {
 
   it.effect.prop(
     "whatever the secret, no echo of it survives, and the message stays under 300 characters",
-    [FastCheck.string({ minLength: 6, maxLength: 60, unit: "grapheme" }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s) && s.trim().length > 0)],
+    [
+      FastCheck.string({ minLength: 6, maxLength: 60, unit: "grapheme" }).filter((s) =>
+        !/[\u0000-\u001f\u007f]/.test(s) && s.trim().length > 0
+      )
+    ],
     ([secret]) =>
       Effect.gen(function*() {
         const http = scripted((recorded) =>
@@ -114,9 +120,13 @@ describe("deeply nested bodies end in PlexDecodeError, never a defect", () => {
   const bodies = {
     "6 KB of nested arrays": nested(3000, "[", "]"),
     "nested arrays in a field": `{"id":1,"uuid":"u","authToken":"t","roles":${nested(5000, "[", "]")}}`,
-    "nested objects in a field": `{"id":1,"uuid":"u","authToken":"t","subscription":${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}}`,
+    "nested objects in a field": `{"id":1,"uuid":"u","authToken":"t","subscription":${"{\"a\":".repeat(5000)}1${
+      "}".repeat(5000)
+    }}`,
     "100,000 nested arrays": nested(100_000, "[", "]"),
-    "nested arrays in an array field": `{"id":1,"uuid":"u","authToken":"t","entitlements":[${nested(20_000, "[", "]")}]}`
+    "nested arrays in an array field": `{"id":1,"uuid":"u","authToken":"t","entitlements":[${
+      nested(20_000, "[", "]")
+    }]}`
   }
   for (const [name, body] of Object.entries(bodies)) {
     for (const status of [200, 401, 500]) {
@@ -218,10 +228,14 @@ describe("redirects are never followed", () => {
 })
 
 describe("the XML error scanner", () => {
-  it.prop("never throws, and finds at most the limit", [FastCheck.string({ unit: "binary", maxLength: 2000 })], ([text]) => {
-    const found = parseXmlErrors(text, 20)
-    assert.isAtMost(found.length, 20)
-  })
+  it.prop(
+    "never throws, and finds at most the limit",
+    [FastCheck.string({ unit: "binary", maxLength: 2000 })],
+    ([text]) => {
+      const found = parseXmlErrors(text, 20)
+      assert.isAtMost(found.length, 20)
+    }
+  )
 
   it.prop(
     "reads back what was written, entities included",

@@ -17,12 +17,12 @@ import * as Redacted from "effect/Redacted"
 import {
   type PasswordCredentials,
   PlexAuth,
+  plexAuthAppUrl,
   PlexError,
   PlexHome,
   PlexPinAuth,
   PlexResource,
-  PlexResources,
-  plexAuthAppUrl
+  PlexResources
 } from "@effect-plex/core"
 import { configLayer, jsonResponse, type Recorded, scripted, userJson } from "./utils.js"
 
@@ -142,18 +142,22 @@ const token = Redacted.make("FAKEtokenOwner000001")
 const farFuture = DateTime.unsafeMake(Date.UTC(2100, 0, 1))
 
 describe("PlexPinAuth: every input ends in a success or a typed error", () => {
-  it.effect.prop("checkPin refuses every id but a positive integer, before sending", [anyNumber], ([id]) =>
-    Effect.gen(function*() {
-      const result = yield* attempt(Effect.flatMap(PlexPinAuth, (pins) => pins.checkPin({ id })))
-      if (isPinId(id)) {
-        assert.isTrue(Exit.isSuccess(result.exit), String(id))
-        assert.strictEqual(result.requests.length, 1)
-        assert.strictEqual(pathOf(result.requests[0]!.request.url), `/api/v2/pins/${id}`)
-      } else {
-        assertRefused(result, "pinId")
-      }
-      assertSafeRequests(result.requests)
-    }))
+  it.effect.prop(
+    "checkPin refuses every id but a positive integer, before sending",
+    [anyNumber],
+    ([id]) =>
+      Effect.gen(function*() {
+        const result = yield* attempt(Effect.flatMap(PlexPinAuth, (pins) => pins.checkPin({ id })))
+        if (isPinId(id)) {
+          assert.isTrue(Exit.isSuccess(result.exit), String(id))
+          assert.strictEqual(result.requests.length, 1)
+          assert.strictEqual(pathOf(result.requests[0]!.request.url), `/api/v2/pins/${id}`)
+        } else {
+          assertRefused(result, "pinId")
+        }
+        assertSafeRequests(result.requests)
+      })
+  )
 
   it.effect.prop(
     "waitForToken, whatever the id, expiry and interval",
@@ -187,14 +191,20 @@ describe("PlexPinAuth: every input ends in a success or a typed error", () => {
       assert.isTrue(Exit.isSuccess(ok.exit))
     }))
 
-  it.effect.prop("createPin, whatever strong is", [FastCheck.option(anyValue, { nil: undefined })], ([strong]) =>
-    Effect.gen(function*() {
-      const result = yield* attempt(Effect.flatMap(PlexPinAuth, (pins) => pins.createPin({ strong: strong as never })))
-      const error = assertTyped(result.exit)
-      if (strong === undefined || typeof strong === "boolean") assertNotRefusedFor(error, "strong")
-      else assertRefused(result, "strong")
-      assertSafeRequests(result.requests)
-    }))
+  it.effect.prop(
+    "createPin, whatever strong is",
+    [FastCheck.option(anyValue, { nil: undefined })],
+    ([strong]) =>
+      Effect.gen(function*() {
+        const result = yield* attempt(
+          Effect.flatMap(PlexPinAuth, (pins) => pins.createPin({ strong: strong as never }))
+        )
+        const error = assertTyped(result.exit)
+        if (strong === undefined || typeof strong === "boolean") assertNotRefusedFor(error, "strong")
+        else assertRefused(result, "strong")
+        assertSafeRequests(result.requests)
+      })
+  )
 
   it.prop(
     "plexAuthAppUrl never throws and percent-encodes every value it keeps",
@@ -222,21 +232,25 @@ describe("PlexPinAuth: every input ends in a success or a typed error", () => {
 })
 
 describe("PlexHome: every input ends in a success or a typed error", () => {
-  it.effect.prop("switchTo: a uuid is one escaped path segment, or refused", [anyString], ([uuid]) =>
-    Effect.gen(function*() {
-      const result = yield* attempt(Effect.flatMap(PlexHome, (home) => home.switchTo(token, { uuid })))
-      if (validUuid(uuid)) {
-        assertTyped(result.exit)
-        assert.strictEqual(result.requests.length, 1)
-        assert.strictEqual(
-          pathOf(result.requests[0]!.request.url),
-          `/api/v2/home/users/${encodeURIComponent(uuid)}/switch`
-        )
-      } else {
-        assertRefused(result, "uuid")
-      }
-      assertSafeRequests(result.requests)
-    }))
+  it.effect.prop(
+    "switchTo: a uuid is one escaped path segment, or refused",
+    [anyString],
+    ([uuid]) =>
+      Effect.gen(function*() {
+        const result = yield* attempt(Effect.flatMap(PlexHome, (home) => home.switchTo(token, { uuid })))
+        if (validUuid(uuid)) {
+          assertTyped(result.exit)
+          assert.strictEqual(result.requests.length, 1)
+          assert.strictEqual(
+            pathOf(result.requests[0]!.request.url),
+            `/api/v2/home/users/${encodeURIComponent(uuid)}/switch`
+          )
+        } else {
+          assertRefused(result, "uuid")
+        }
+        assertSafeRequests(result.requests)
+      })
+  )
 
   it.effect.prop("switchTo: a Home PIN of digits is sent, anything else refused", [
     FastCheck.oneof(anyString, FastCheck.stringMatching(/^[0-9]{4}$/))
@@ -257,14 +271,18 @@ describe("PlexHome: every input ends in a success or a typed error", () => {
       assertSafeRequests(result.requests)
     }))
 
-  it.effect.prop("switchTo: odd users and options from JavaScript callers", [anyValue, anyValue], ([user, options]) =>
-    Effect.gen(function*() {
-      const result = yield* attempt(
-        Effect.flatMap(PlexHome, (home) => home.switchTo(token, user as never, options as never))
-      )
-      assertTyped(result.exit)
-      assertSafeRequests(result.requests)
-    }))
+  it.effect.prop(
+    "switchTo: odd users and options from JavaScript callers",
+    [anyValue, anyValue],
+    ([user, options]) =>
+      Effect.gen(function*() {
+        const result = yield* attempt(
+          Effect.flatMap(PlexHome, (home) => home.switchTo(token, user as never, options as never))
+        )
+        assertTyped(result.exit)
+        assertSafeRequests(result.requests)
+      })
+  )
 })
 
 describe("PlexResources: every input ends in a success or a typed error", () => {
@@ -282,7 +300,10 @@ describe("PlexResources: every input ends in a success or a typed error", () => 
           assertRefused(result, bad[0] as string)
         } else {
           assert.isTrue(Exit.isSuccess(result.exit))
-          assert.deepInclude(result.requests[0]!.request.urlParams, ["includeHttps", includeHttps === false ? "0" : "1"])
+          assert.deepInclude(result.requests[0]!.request.urlParams, [
+            "includeHttps",
+            includeHttps === false ? "0" : "1"
+          ])
         }
         assertSafeRequests(result.requests)
       })

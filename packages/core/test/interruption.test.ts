@@ -6,15 +6,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
-import {
-  PlexAuth,
-  PlexDeviceKey,
-  PlexHome,
-  PlexJwtAuth,
-  PlexPinAuth,
-  PlexResources
-} from "@effect-plex/core"
-import { type FakeFaultPlan, FakeFault, PlexTvFake } from "@effect-plex/core/testing"
+import { PlexAuth, PlexDeviceKey, PlexHome, PlexJwtAuth, PlexPinAuth, PlexResources } from "@effect-plex/core"
+import { FakeFault, type FakeFaultPlan, PlexTvFake } from "@effect-plex/core/testing"
 import { fakeStack, MANAGED_UUID, OWNER_TOKEN, ownerCredentials, type Services } from "./reliabilitySupport.js"
 
 interface Call {
@@ -97,8 +90,10 @@ export const calls: ReadonlyArray<Call> = [
     path: "/api/v2/auth/jwk",
     setup: classicToken,
     run: (token) =>
-      Effect.flatMap(PlexDeviceKey.generate, (key) =>
-        Effect.flatMap(PlexJwtAuth, (jwt) => jwt.registerDevice(token as Redacted.Redacted<string>, key)))
+      Effect.flatMap(
+        PlexDeviceKey.generate,
+        (key) => Effect.flatMap(PlexJwtAuth, (jwt) => jwt.registerDevice(token as Redacted.Redacted<string>, key))
+      )
   },
   {
     name: "PlexJwtAuth.exchange",

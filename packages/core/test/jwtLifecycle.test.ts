@@ -22,8 +22,10 @@ const TestLayer = Layer.mergeAll(PlexAuth.layer, PlexJwtAuth.layer).pipe(
   Layer.provideMerge(InMemoryKeyStore.layer)
 )
 
-const classicToken = Effect.flatMap(PlexAuth, (auth) =>
-  auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
+const classicToken = Effect.flatMap(
+  PlexAuth,
+  (auth) => auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
+)
   .pipe(Effect.map((user) => user.authToken))
 
 const details = (token: Redacted.Redacted<string>) => Effect.flatMap(PlexAuth, (auth) => auth.getTokenDetails(token))
@@ -95,7 +97,7 @@ describe("the token lifecycle", () => {
         const after = yield* source.get // no new link, no waiting for the refresher's timer
         assert.notStrictEqual(Redacted.value(after), Redacted.value(before))
         assert.strictEqual((yield* details(after)).username, "fake-owner")
-        assert.isAbove((yield* source.current).expiresAt, (yield* Clock.currentTimeMillis))
+        assert.isAbove((yield* source.current).expiresAt, yield* Clock.currentTimeMillis)
         // readers at once after it share that refresh: no second exchange
         const exchanges = (yield* (yield* PlexTvFake).requests).filter((e) => e.path === "/api/v2/auth/token").length
         yield* Effect.all([source.get, source.get, source.get], { concurrency: "unbounded" })

@@ -14,9 +14,10 @@ import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import { PlexClient,
+import {
   PasswordCredentials,
   PlexAuth,
+  PlexClient,
   PlexConfig,
   PlexDeviceKey,
   PlexJwtAuth,
@@ -118,7 +119,8 @@ const client = (offset: number) =>
       auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
     const key = yield* PlexDeviceKey.generate
     yield* jwt.registerDevice(user.authToken, key)
-    const local = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.withClock(effect, shifted(serverClock, offset))
+    const local = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.withClock(effect, shifted(serverClock, offset))
     const refreshing = (options?: PlexTokenSourceOptions) => local(jwt.refreshing(key, options))
     return { jwt, key, local, refreshing }
   })
@@ -130,43 +132,51 @@ const accepted = (token: Redacted.Redacted<string>) =>
   )
 
 describe("PlexJwtAuth.refreshing with a clock far from plex.tv's", () => {
-  it.effect("a client clock 8 days fast gets a usable token, refreshes before expiry and never spins", () =>
-    Effect.gen(function*() {
-      const { local, refreshing } = yield* client(8 * DAY)
-      const source = yield* refreshing()
-      const first = yield* local(source.get)
-      assert.isTrue(yield* accepted(first))
+  it.effect(
+    "a client clock 8 days fast gets a usable token, refreshes before expiry and never spins",
+    () =>
+      Effect.gen(function*() {
+        const { local, refreshing } = yield* client(8 * DAY)
+        const source = yield* refreshing()
+        const first = yield* local(source.get)
+        assert.isTrue(yield* accepted(first))
 
-      assert.strictEqual(yield* advance("1 minute", "1 second", 2), 0)
-      assert.strictEqual(yield* advance("10 minutes", "1 minute", 4), 0)
-      assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(first))
+        assert.strictEqual(yield* advance("1 minute", "1 second", 2), 0)
+        assert.strictEqual(yield* advance("10 minutes", "1 minute", 4), 0)
+        assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(first))
 
-      // plex.tv's day 6 minus a day of margin: the refresh happens then, in plex.tv's time
-      yield* advance(Duration.millis(6 * DAY - 11 * MINUTE - 1000), "1 day", 4)
-      assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(first))
-      yield* advance("2 seconds", "1 second", 4)
-      const second = yield* local(source.get)
-      assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
-      assert.isAtMost(Math.abs((yield* local(source.current)).issuedAt - (START + 6 * DAY)), 2000)
-      assert.isTrue(yield* accepted(second))
+        // plex.tv's day 6 minus a day of margin: the refresh happens then, in plex.tv's time
+        yield* advance(Duration.millis(6 * DAY - 11 * MINUTE - 1000), "1 day", 4)
+        assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(first))
+        yield* advance("2 seconds", "1 second", 4)
+        const second = yield* local(source.get)
+        assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+        assert.isAtMost(Math.abs((yield* local(source.current)).issuedAt - (START + 6 * DAY)), 2000)
+        assert.isTrue(yield* accepted(second))
 
-      // a day on, still the same token, still accepted, no extra request
-      assert.strictEqual(yield* advance("1 day", "6 hours", 4), 0)
-      assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(second))
-      assert.isTrue(yield* accepted(second))
-    }).pipe(Effect.scoped, Effect.provide(fakeLayer())), TIMEOUT)
+        // a day on, still the same token, still accepted, no extra request
+        assert.strictEqual(yield* advance("1 day", "6 hours", 4), 0)
+        assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(second))
+        assert.isTrue(yield* accepted(second))
+      }).pipe(Effect.scoped, Effect.provide(fakeLayer())),
+    TIMEOUT
+  )
 
-  it.effect("a client clock 3 minutes slow gets a token and refreshes it before it expires at plex.tv", () =>
-    Effect.gen(function*() {
-      const { local, refreshing } = yield* client(-3 * MINUTE)
-      const source = yield* refreshing()
-      const first = yield* local(source.get)
-      yield* advance(Duration.millis(6 * DAY + 1000), "1 day", 4)
-      const second = yield* local(source.get)
-      assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
-      yield* advance(Duration.millis(DAY - 2000), "6 hours", 4)
-      assert.isTrue(yield* accepted(yield* local(source.get)))
-    }).pipe(Effect.scoped, Effect.provide(fakeLayer())), TIMEOUT)
+  it.effect(
+    "a client clock 3 minutes slow gets a token and refreshes it before it expires at plex.tv",
+    () =>
+      Effect.gen(function*() {
+        const { local, refreshing } = yield* client(-3 * MINUTE)
+        const source = yield* refreshing()
+        const first = yield* local(source.get)
+        yield* advance(Duration.millis(6 * DAY + 1000), "1 day", 4)
+        const second = yield* local(source.get)
+        assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+        yield* advance(Duration.millis(DAY - 2000), "6 hours", 4)
+        assert.isTrue(yield* accepted(yield* local(source.get)))
+      }).pipe(Effect.scoped, Effect.provide(fakeLayer())),
+    TIMEOUT
+  )
 
   it.effect.prop(
     "whatever the skew, get hands out a token plex.tv accepts, and the next hour sends nothing",
@@ -184,28 +194,32 @@ describe("PlexJwtAuth.refreshing with a clock far from plex.tv's", () => {
 })
 
 describe("PlexJwtAuth.refreshing against a hostile plex.tv", () => {
-  it.effect("tokens that arrive already expired: get fails typed, and only a handful of requests a minute", () =>
-    Effect.gen(function*() {
-      const fake = yield* PlexTvFake
-      const { local, refreshing } = yield* client(0)
-      const source = yield* refreshing()
-      const error = yield* Effect.flip(local(source.get))
-      assert.strictEqual(error._tag, "PlexUnauthorizedError")
-      if (error._tag === "PlexUnauthorizedError") assert.strictEqual(error.reason, "InvalidToken")
+  it.effect(
+    "tokens that arrive already expired: get fails typed, and only a handful of requests a minute",
+    () =>
+      Effect.gen(function*() {
+        const fake = yield* PlexTvFake
+        const { local, refreshing } = yield* client(0)
+        const source = yield* refreshing()
+        const error = yield* Effect.flip(local(source.get))
+        assert.strictEqual(error._tag, "PlexUnauthorizedError")
+        if (error._tag === "PlexUnauthorizedError") assert.strictEqual(error.reason, "InvalidToken")
 
-      // backoff from 1 s: about 6 exchanges in the first minute, 4 in the next nine, then fewer
-      const firstMinute = yield* advance("1 minute", "1 second", 16)
-      assert.isAtLeast(firstMinute, 4) // it keeps trying
-      const nextNine = yield* advance("9 minutes", "10 seconds", 10)
-      assert.isAtLeast(nextNine, 2)
-      assert.isAtMost(yield* advance("5 minutes", "30 seconds", 4), 4) // capped at 5 minutes
+        // backoff from 1 s: about 6 exchanges in the first minute, 4 in the next nine, then fewer
+        const firstMinute = yield* advance("1 minute", "1 second", 16)
+        assert.isAtLeast(firstMinute, 4) // it keeps trying
+        const nextNine = yield* advance("9 minutes", "10 seconds", 10)
+        assert.isAtLeast(nextNine, 2)
+        assert.isAtMost(yield* advance("5 minutes", "30 seconds", 4), 4) // capped at 5 minutes
 
-      // plex.tv mends its ways: within the backoff, a good token
-      yield* fake.update((state) => ({ ...state, jwt: { ...state.jwt, tokenLifetimeMillis: 7 * DAY } }))
-      yield* advance("6 minutes", "30 seconds", 4)
-      assert.isTrue(yield* accepted(yield* local(source.get)))
-      assert.strictEqual(yield* advance("1 hour", "10 minutes", 0), 0)
-    }).pipe(Effect.scoped, Effect.provide(fakeLayer(-MINUTE))), TIMEOUT)
+        // plex.tv mends its ways: within the backoff, a good token
+        yield* fake.update((state) => ({ ...state, jwt: { ...state.jwt, tokenLifetimeMillis: 7 * DAY } }))
+        yield* advance("6 minutes", "30 seconds", 4)
+        assert.isTrue(yield* accepted(yield* local(source.get)))
+        assert.strictEqual(yield* advance("1 hour", "10 minutes", 0), 0)
+      }).pipe(Effect.scoped, Effect.provide(fakeLayer(-MINUTE))),
+    TIMEOUT
+  )
 
   it.effect("a token of one second's life makes the refresher back off, not spin", () =>
     Effect.gen(function*() {
@@ -215,39 +229,51 @@ describe("PlexJwtAuth.refreshing against a hostile plex.tv", () => {
       assert.isAtMost(yield* advance("10 minutes", "10 seconds", 24), 12)
     }).pipe(Effect.scoped, Effect.provide(fakeLayer(1000))), TIMEOUT)
 
-  it.effect("a 10-second token, due again within seconds, makes the refresher back off too", () =>
-    Effect.gen(function*() {
-      const { refreshing } = yield* client(0)
-      yield* refreshing({ refreshBefore: "30 days" })
-      yield* advance("1 minute", "1 second", 16)
-      assert.isAtMost(yield* advance("10 minutes", "10 seconds", 24), 12)
-    }).pipe(Effect.scoped, Effect.provide(fakeLayer(10_000))), TIMEOUT)
+  it.effect(
+    "a 10-second token, due again within seconds, makes the refresher back off too",
+    () =>
+      Effect.gen(function*() {
+        const { refreshing } = yield* client(0)
+        yield* refreshing({ refreshBefore: "30 days" })
+        yield* advance("1 minute", "1 second", 16)
+        assert.isAtMost(yield* advance("10 minutes", "10 seconds", 24), 12)
+      }).pipe(Effect.scoped, Effect.provide(fakeLayer(10_000))),
+    TIMEOUT
+  )
 
-  it.effect("failing exchanges back off exponentially up to maxBackoff, and the old token stays in use", () =>
-    Effect.gen(function*() {
-      const fake = yield* PlexTvFake
-      const { local, refreshing } = yield* client(0)
-      const source = yield* refreshing({ maxBackoff: "1 minute" })
-      const first = yield* local(source.get)
-      yield* fake.update((state) => ({ ...state, jwt: { ...state.jwt, deviceKeys: {} } }))
-      yield* advance(Duration.millis(6 * DAY), "1 day", 2)
-      const firstMinute = yield* advance("1 minute", "1 second", 16)
-      assert.isAtLeast(firstMinute, 4)
-      const next = yield* advance("10 minutes", "10 seconds", 30)
-      assert.isAtLeast(next, 10) // about one exchange a minute at the cap
-      assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(first))
-    }).pipe(Effect.scoped, Effect.provide(fakeLayer())), TIMEOUT)
+  it.effect(
+    "failing exchanges back off exponentially up to maxBackoff, and the old token stays in use",
+    () =>
+      Effect.gen(function*() {
+        const fake = yield* PlexTvFake
+        const { local, refreshing } = yield* client(0)
+        const source = yield* refreshing({ maxBackoff: "1 minute" })
+        const first = yield* local(source.get)
+        yield* fake.update((state) => ({ ...state, jwt: { ...state.jwt, deviceKeys: {} } }))
+        yield* advance(Duration.millis(6 * DAY), "1 day", 2)
+        const firstMinute = yield* advance("1 minute", "1 second", 16)
+        assert.isAtLeast(firstMinute, 4)
+        const next = yield* advance("10 minutes", "10 seconds", 30)
+        assert.isAtLeast(next, 10) // about one exchange a minute at the cap
+        assert.strictEqual(Redacted.value(yield* local(source.get)), Redacted.value(first))
+      }).pipe(Effect.scoped, Effect.provide(fakeLayer())),
+    TIMEOUT
+  )
 })
 
 describe("refresh schedule", () => {
   it.prop(
     "the backoff grows from about a second, stays under its cap, and is never 0 after a failure",
-    [FastCheck.integer({ min: 1, max: 2000 }), FastCheck.integer({ min: 0, max: 10 * DAY }), FastCheck.double({
-      min: 0,
-      max: 1,
-      maxExcluded: true,
-      noNaN: true
-    })],
+    [
+      FastCheck.integer({ min: 1, max: 2000 }),
+      FastCheck.integer({ min: 0, max: 10 * DAY }),
+      FastCheck.double({
+        min: 0,
+        max: 1,
+        maxExcluded: true,
+        noNaN: true
+      })
+    ],
     ([failures, maxBackoff, random]) => {
       const delay = backoffMillis(failures, maxBackoff, random)
       assert.isAtLeast(delay, 800)

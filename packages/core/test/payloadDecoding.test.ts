@@ -32,7 +32,8 @@ import { decodeUserFast } from "../src/internal/userDecode.js"
 const decodePin = Schema.decodeUnknownEither(PlexPin)
 
 /** The members that are set (an arbitrary may hold a key whose value is `undefined`). */
-const defined = (o: object | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined))
+const defined = (o: object | undefined) =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined))
 
 const pinWith = (location: unknown) => ({
   id: 900000001,
@@ -214,7 +215,9 @@ describe("PlexResources.list keeps the rest of the list", () => {
 
   it.effect.prop(
     "whichever entries lack clientIdentifier or have an empty connection uri, the others are returned in order",
-    [FastCheck.array(FastCheck.record({ broken: FastCheck.boolean(), emptyUri: FastCheck.boolean() }), { maxLength: 8 })],
+    [FastCheck.array(FastCheck.record({ broken: FastCheck.boolean(), emptyUri: FastCheck.boolean() }), {
+      maxLength: 8
+    })],
     ([shapes]) =>
       Effect.gen(function*() {
         const body = shapes.map(({ broken, emptyUri }, i) => ({
@@ -293,14 +296,16 @@ describe("PlexHome keeps updatedAt, the PIN's presence and the guest fields", ()
       const home = yield* Effect.flatMap(PlexHome, (h) => h.home(ownerToken))
       assert.strictEqual(home.guestEnabled, undefined)
       assert.strictEqual(home.users.length, 2)
-    }).pipe(Effect.provide(Layer.mergeAll(PlexHome.layer).pipe(
-      Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "payload-test" } })),
-      Layer.provide(PlexTvFake.layer({
-        accounts: [FakeAccount.owner, FakeAccount.managed],
-        settings: { rateLimit: undefined },
-        home: { usersForm: "array" }
-      }))
-    ))))
+    }).pipe(Effect.provide(
+      Layer.mergeAll(PlexHome.layer).pipe(
+        Layer.provide(PlexConfig.layer({ client: { clientIdentifier: "payload-test" } })),
+        Layer.provide(PlexTvFake.layer({
+          accounts: [FakeAccount.owner, FakeAccount.managed],
+          settings: { rateLimit: undefined },
+          home: { usersForm: "array" }
+        }))
+      )
+    )))
 })
 
 describe("a PIN login starts whatever the location holds", () => {

@@ -53,9 +53,11 @@ const polls = (id: number) =>
 const pollRaw = (id: number, key: PlexDeviceKey, claims: Record<string, unknown> | undefined, kid = key.kid) =>
   Effect.gen(function*() {
     const fake = yield* PlexTvFake
-    const jwt = claims === undefined ? undefined : yield* Effect.promise(() =>
-      signJwt({ alg: "EdDSA", kid }, claims, { x: key.publicKey, d: Redacted.value(key.privateKey) })
-    )
+    const jwt = claims === undefined ?
+      undefined :
+      yield* Effect.promise(() =>
+        signJwt({ alg: "EdDSA", kid }, claims, { x: key.publicKey, d: Redacted.value(key.privateKey) })
+      )
     return yield* fake.handle({
       method: "GET",
       url: `/api/v2/pins/${id}${jwt === undefined ? "" : `?deviceJWT=${jwt}`}`,
@@ -101,8 +103,10 @@ describe("PlexJwtAuth.linkWithPin", () => {
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       const recorded: Array<HttpClientRequest.HttpClientRequest> = []
-      const recording = HttpClient.tapRequest(yield* HttpClient.HttpClient, (request) =>
-        Effect.sync(() => recorded.push(request)))
+      const recording = HttpClient.tapRequest(
+        yield* HttpClient.HttpClient,
+        (request) => Effect.sync(() => recorded.push(request))
+      )
       const jwt = yield* PlexJwtAuth.make.pipe(
         Effect.provideServiceEffect(PlexClient, PlexClient.make),
         Effect.provideService(HttpClient.HttpClient, recording)
@@ -125,7 +129,9 @@ describe("PlexJwtAuth.linkWithPin", () => {
         jwk: { kty: "OKP", crv: "Ed25519", x: key.publicKey, alg: "EdDSA", kid: key.kid },
         strong: true
       })
-      const deviceJwts = rest.map((request) => UrlParams.getFirst(request.urlParams, "deviceJWT").pipe(Option.getOrThrow))
+      const deviceJwts = rest.map((request) =>
+        UrlParams.getFirst(request.urlParams, "deviceJWT").pipe(Option.getOrThrow)
+      )
       assert.isAtLeast(deviceJwts.length, 3)
       assert.strictEqual(new Set(deviceJwts).size, deviceJwts.length)
       const first = decodeJwt(deviceJwts[0]!)!
@@ -213,7 +219,10 @@ describe("the fake's PIN + JWT polls", () => {
         ...state,
         jwt: {
           ...state.jwt,
-          deviceKeys: { ...state.jwt.deviceKeys, [key.kid]: { x: key.publicKey, clientIdentifier: "another", accountId: 1 } }
+          deviceKeys: {
+            ...state.jwt.deviceKeys,
+            [key.kid]: { x: key.publicKey, clientIdentifier: "another", accountId: 1 }
+          }
         }
       }))
       const refused = yield* Effect.flip(fake.linkPin(link.pin.code, "fake-owner"))
@@ -229,7 +238,16 @@ describe("the fake's PIN + JWT polls", () => {
       // another key under the same kid: every signature the client makes is now wrong
       yield* fake.update((state) => {
         const pin = state.pins.pins[link.pin.id]!
-        return { ...state, pins: { ...state.pins, pins: { ...state.pins.pins, [pin.id]: { ...pin, jwk: { ...pin.jwk!, x: "DHtJBVpXjp08lp9ktllpT2iJOo8yvydhRerYDSZXXqc" } } } } }
+        return {
+          ...state,
+          pins: {
+            ...state.pins,
+            pins: {
+              ...state.pins.pins,
+              [pin.id]: { ...pin, jwk: { ...pin.jwk!, x: "DHtJBVpXjp08lp9ktllpT2iJOo8yvydhRerYDSZXXqc" } }
+            }
+          }
+        }
       })
       const error = yield* Effect.flip(link.token)
       assert.strictEqual(error._tag, "PlexJwtRejectedError")

@@ -12,7 +12,7 @@ import { services } from "../../../test-support/services.js"
 
 export { accounts, MANAGED_UUID, OWNER_TOKEN, ownerCredentials } from "../../../test-support/accounts.js"
 export { assertSuccessOrPlexError, isDone, typedFailure } from "../../../test-support/exits.js"
-export { services, type Services } from "../../../test-support/services.js"
+export { type Services, services } from "../../../test-support/services.js"
 
 export const CLIENT = "reliability-test-client"
 

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { inspect } from "node:util"
-import { type PlexAuth, type PlexConfigOptions, plexClientHeaderNames } from "@effect-plex/core"
+import { type PlexAuth, plexClientHeaderNames, type PlexConfigOptions } from "@effect-plex/core"
 import { PlexTvFake } from "@effect-plex/core/testing"
 import {
   CLIENT_ID,

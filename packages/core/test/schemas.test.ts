@@ -7,8 +7,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   PasswordCredentials,
-  PlexClientInfo,
   plexClientHeaderNames,
+  PlexClientInfo,
   PlexCustomRestrictions,
   PlexSubscription,
   PlexUser,

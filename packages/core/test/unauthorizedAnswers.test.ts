@@ -51,11 +51,27 @@ const reasonOf = (error: unknown) => error instanceof PlexUnauthorizedError ? er
 
 describe("InvalidToken only when plex.tv said so", () => {
   const cases: ReadonlyArray<readonly [string, () => Response, string]> = [
-    ["401, plex.tv's JSON errors (1001)", json(401, { errors: [{ code: 1001, message: "User could not be authenticated" }] }), "InvalidToken"],
-    ["401, plex.tv's XML error (1001)", xml(401, `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`), "InvalidToken"],
-    ["401, plex.tv's XML error without a code", xml(401, "<errors><error>Invalid token</error></errors>"), "InvalidToken"],
+    [
+      "401, plex.tv's JSON errors (1001)",
+      json(401, { errors: [{ code: 1001, message: "User could not be authenticated" }] }),
+      "InvalidToken"
+    ],
+    [
+      "401, plex.tv's XML error (1001)",
+      xml(401, `<errors><error code="1001" message="User could not be authenticated" status="401"/></errors>`),
+      "InvalidToken"
+    ],
+    [
+      "401, plex.tv's XML error without a code",
+      xml(401, "<errors><error>Invalid token</error></errors>"),
+      "InvalidToken"
+    ],
     ["422, plex.tv's XML Invalid token", xml(422, "<errors><error>Invalid token</error></errors>"), "InvalidToken"],
-    ["422, plex.tv's JSON Invalid token", json(422, { errors: [{ code: 422, message: "Invalid token", status: 422 }] }), "InvalidToken"],
+    [
+      "422, plex.tv's JSON Invalid token",
+      json(422, { errors: [{ code: 422, message: "Invalid token", status: 422 }] }),
+      "InvalidToken"
+    ],
     ["498, no body", empty(498), "InvalidToken"],
     ["401, an HTML page of a captive portal", html(401), "UnrecognizedAnswer"],
     ["401, no body", empty(401), "UnrecognizedAnswer"],
@@ -127,7 +143,10 @@ describe("status errors name the configured host", () => {
     }).pipe(Effect.provide(answering(empty(429), { baseUrl: "http://localhost:9" }))))
 
   it("an error built by hand says plex.tv", () => {
-    assert.strictEqual(new PlexHttpError({ status: 503, errors: [] }).message, "unexpected answer from plex.tv (HTTP 503)")
+    assert.strictEqual(
+      new PlexHttpError({ status: 503, errors: [] }).message,
+      "unexpected answer from plex.tv (HTTP 503)"
+    )
     assert.strictEqual(
       new PlexRateLimitError({ retryAfter: Option.none(), host: "example.test" }).message,
       "rate limited by example.test"

@@ -41,8 +41,7 @@ export const configLayer = (options: Partial<PlexConfigOptions> = {}) =>
   PlexConfig.layer({ client: { clientIdentifier: CLIENT_ID }, timeout: "5 seconds", ...options })
 
 /** The fake plex.tv with the three sample accounts of the API reference. */
-const sampleFake = (settings: Partial<PlexTvSettings>) =>
-  PlexTvFake.layer({ accounts, settings })
+const sampleFake = (settings: Partial<PlexTvSettings>) => PlexTvFake.layer({ accounts, settings })
 
 /** `PlexAuth` over the in-memory fake with the three sample accounts; the fake is in context too. */
 export const fakeAuth = (
@@ -124,15 +123,15 @@ export const htmlResponse = (status: number, body = "<html><body>Bad gateway</bo
 export const hang = (): Effect.Effect<never> => Effect.never
 
 /** A failure before any response, like a refused connection; the cause quotes the URL, as Node's do. */
-export const refused = (code = "ECONNREFUSED") =>
-({ request, url }: Recorded): Effect.Effect<never, HttpClientError.RequestError> =>
-  Effect.fail(
-    new HttpClientError.RequestError({
-      request,
-      reason: "Transport",
-      cause: Object.assign(new Error(`connect ${code} ${url.href}`), { code })
-    })
-  )
+export const refused =
+  (code = "ECONNREFUSED") => ({ request, url }: Recorded): Effect.Effect<never, HttpClientError.RequestError> =>
+    Effect.fail(
+      new HttpClientError.RequestError({
+        request,
+        reason: "Transport",
+        cause: Object.assign(new Error(`connect ${code} ${url.href}`), { code })
+      })
+    )
 
 /** A user object as plex.tv sends it, with a planted token. */
 export const userJson = (overrides: Record<string, unknown> = {}) => ({

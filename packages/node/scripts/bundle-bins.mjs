@@ -21,7 +21,10 @@ await esbuild.build({
   sourcemap: true,
   external: ["effect", "@effect/platform", "@effect-plex/core", "undici", "@noble/hashes"],
   // bundled CommonJS modules may require Node's own modules
-  banner: { js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js:
+      "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
+  },
   logLevel: "warning"
 })
 for (const file of entryPoints) {

@@ -97,8 +97,10 @@ export const FileKeyStore = {
       file === undefined
         ? Effect.flatMap(ClientIdentifier.directory, (dir) =>
           Identity.migrateKey(dir).pipe(
-            Effect.catchTag("SecureFileError", (error) =>
-              Effect.fail(ConfigError.InvalidData(["PLEX_IDENTITY_NAMESPACE"], error.message))),
+            Effect.catchTag(
+              "SecureFileError",
+              (error) => Effect.fail(ConfigError.InvalidData(["PLEX_IDENTITY_NAMESPACE"], error.message))
+            ),
             Effect.as(make(Path.join(dir, FILE_NAME)))
           ))
         : Effect.succeed(make(file))

@@ -10,7 +10,15 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
-import type { PlexAuth, PlexClient, PlexConfig, PlexHome, PlexJwtAuth, PlexPinAuth, PlexResources } from "@effect-plex/core"
+import type {
+  PlexAuth,
+  PlexClient,
+  PlexConfig,
+  PlexHome,
+  PlexJwtAuth,
+  PlexPinAuth,
+  PlexResources
+} from "@effect-plex/core"
 import { PlexNode } from "./PlexNode.js"
 
 /**

@@ -63,13 +63,16 @@ describe("FileKeyStore.load", () => {
       assert.strictEqual(Option.getOrThrow(yield* FileKeyStore.make(file).load).kid, key.kid)
     }))
 
-  it.live.skipIf(process.getuid?.() !== 0)("a key file of another user is refused (as root: chown)", () =>
-    Effect.gen(function*() {
-      const file = keyPath()
-      plant(file, JSON.stringify(encoded(yield* PlexDeviceKey.generate)))
-      Fs.chownSync(file, 12345, 12345)
-      yield* refused(file, /belongs to another user \(uid 12345\)/)
-    }))
+  it.live.skipIf(process.getuid?.() !== 0)(
+    "a key file of another user is refused (as root: chown)",
+    () =>
+      Effect.gen(function*() {
+        const file = keyPath()
+        plant(file, JSON.stringify(encoded(yield* PlexDeviceKey.generate)))
+        Fs.chownSync(file, 12345, 12345)
+        yield* refused(file, /belongs to another user \(uid 12345\)/)
+      })
+  )
 
   it.live("JSON that holds no valid Ed25519 key is refused at load, without printing the key", () =>
     Effect.gen(function*() {

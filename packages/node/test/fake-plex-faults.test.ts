@@ -69,40 +69,44 @@ describe.concurrent("fake-plex fault flags", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => cli.exited), { code: 0, signal: null })
     }).pipe(Effect.scoped))
 
-  it.live("hostile bodies from --fault, then --fault-mix hostile: each as asked, nothing but an HTTP answer", () =>
-    Effect.gen(function*() {
-      const cli = yield* spawnNodeScoped(CLI, [
-        "--no-rate-limit",
-        "--fault",
-        "markup:repeated-open:422:html:4096",
-        "--fault",
-        "deep-json:object:503:20000",
-        "--fault",
-        "malformed-json",
-        "--fault",
-        "redirect:307",
-        "--fault",
-        "huge-no-length:5000:500",
-        "--fault-rate",
-        "1",
-        "--fault-mix",
-        "hostile",
-        "--fault-path",
-        "/api/v2/user"
-      ], env)
-      const [, baseUrl] = yield* Effect.promise(() => cli.line(/listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/))
-      const user = `${baseUrl}/api/v2/user`
-      const statuses: Array<string> = []
-      for (let i = 0; i < 5; i++) statuses.push(yield* statusOf(user))
-      assert.deepStrictEqual(statuses, ["422", "503", "200", "307", "500"])
-      // the hostile mix: answers of many statuses, or a broken connection, never a hang past the timeout
-      const seen = new Set<string>()
-      for (let i = 0; i < 12; i++) seen.add(yield* headOf(user))
-      assert.isAtLeast(seen.size, 2)
-      assert.strictEqual(yield* statusOf(`${baseUrl}/api/v2/ping`), "200")
-      cli.process.kill("SIGTERM")
-      assert.deepStrictEqual(yield* Effect.promise(() => cli.exited), { code: 0, signal: null })
-    }).pipe(Effect.scoped), 120_000)
+  it.live(
+    "hostile bodies from --fault, then --fault-mix hostile: each as asked, nothing but an HTTP answer",
+    () =>
+      Effect.gen(function*() {
+        const cli = yield* spawnNodeScoped(CLI, [
+          "--no-rate-limit",
+          "--fault",
+          "markup:repeated-open:422:html:4096",
+          "--fault",
+          "deep-json:object:503:20000",
+          "--fault",
+          "malformed-json",
+          "--fault",
+          "redirect:307",
+          "--fault",
+          "huge-no-length:5000:500",
+          "--fault-rate",
+          "1",
+          "--fault-mix",
+          "hostile",
+          "--fault-path",
+          "/api/v2/user"
+        ], env)
+        const [, baseUrl] = yield* Effect.promise(() => cli.line(/listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/))
+        const user = `${baseUrl}/api/v2/user`
+        const statuses: Array<string> = []
+        for (let i = 0; i < 5; i++) statuses.push(yield* statusOf(user))
+        assert.deepStrictEqual(statuses, ["422", "503", "200", "307", "500"])
+        // the hostile mix: answers of many statuses, or a broken connection, never a hang past the timeout
+        const seen = new Set<string>()
+        for (let i = 0; i < 12; i++) seen.add(yield* headOf(user))
+        assert.isAtLeast(seen.size, 2)
+        assert.strictEqual(yield* statusOf(`${baseUrl}/api/v2/ping`), "200")
+        cli.process.kill("SIGTERM")
+        assert.deepStrictEqual(yield* Effect.promise(() => cli.exited), { code: 0, signal: null })
+      }).pipe(Effect.scoped),
+    120_000
+  )
 
   it.live("an unknown fault is refused with exit code 2", () =>
     Effect.gen(function*() {

@@ -68,12 +68,20 @@ const cases: ReadonlyArray<Case> = [
   { fault: Fault.delay(5000), tag: "PlexTimeoutError", hangs: true, abandoned: true },
   // hostile bodies
   { fault: Fault.hugeBody({ bytes: MAX_BODY - 1024 }), tag: "PlexDecodeError", check: notTooLarge },
-  { fault: Fault.hugeBody({ bytes: MAX_BODY - 1024, contentLength: false }), tag: "PlexDecodeError", check: notTooLarge },
+  {
+    fault: Fault.hugeBody({ bytes: MAX_BODY - 1024, contentLength: false }),
+    tag: "PlexDecodeError",
+    check: notTooLarge
+  },
   { fault: Fault.hugeBody({ bytes: MAX_BODY + 1 }), tag: "PlexDecodeError", check: tooLarge },
   { fault: Fault.hugeBody({ bytes: MAX_BODY + 1, contentLength: false }), tag: "PlexDecodeError", check: tooLarge },
   { fault: Fault.hugeBody({ bytes: MAX_BODY + 1, status: 503 }), tag: "PlexHttpError", check: status(503) },
   ...(["unclosedAttribute", "repeatedOpen", "entityRun"] as const).flatMap((pattern): ReadonlyArray<Case> => [
-    { fault: Fault.hostileMarkup(pattern, { status: 401, bytes: MARKUP }), tag: "PlexUnauthorizedError", check: unauthorized },
+    {
+      fault: Fault.hostileMarkup(pattern, { status: 401, bytes: MARKUP }),
+      tag: "PlexUnauthorizedError",
+      check: unauthorized
+    },
     {
       fault: Fault.hostileMarkup(pattern, { status: 422, contentType: "html", bytes: MARKUP }),
       tag: "PlexUnauthorizedError",
@@ -163,34 +171,38 @@ describe("each fault over PlexTvServer and undici", () => {
     }).pipe(Effect.scoped))
 
   for (const [name, faults] of [["5% seeded mix", undefined], ["5% seeded hostile mix", Fault.hostileMix]] as const) {
-    it.live(`a ${name} over 300 calls at concurrency 32: success or a PlexError, none past its deadline`, () =>
-      Effect.gen(function*() {
-        const { context, fake, server } = yield* startServer({ plan: { random: { rate: 0.05, seed: 5, faults } } })
-        const client = yield* startClient(context, {
-          timeout: "300 millis",
-          deadline: "1 second",
-          maxBodySize: MAX_BODY,
-          retry: { times: 2, base: "20 millis" }
-        })
-        const results = yield* Effect.forEach(
-          Array.from({ length: 300 }),
-          () => timed(client.run(getTokenDetails)),
-          { concurrency: 32 }
-        )
-        for (const { exit, millis } of results) {
-          if (exit._tag === "Failure") {
-            const error = typedFailure(exit)
-            // no timer of a call runs past its deadline: a timeout is the attempt's or the deadline's
-            if (error._tag === "PlexTimeoutError") assert.include([300, 1000], Duration.toMillis(error.timeout))
+    it.live(
+      `a ${name} over 300 calls at concurrency 32: success or a PlexError, none past its deadline`,
+      () =>
+        Effect.gen(function*() {
+          const { context, fake, server } = yield* startServer({ plan: { random: { rate: 0.05, seed: 5, faults } } })
+          const client = yield* startClient(context, {
+            timeout: "300 millis",
+            deadline: "1 second",
+            maxBodySize: MAX_BODY,
+            retry: { times: 2, base: "20 millis" }
+          })
+          const results = yield* Effect.forEach(
+            Array.from({ length: 300 }),
+            () => timed(client.run(getTokenDetails)),
+            { concurrency: 32 }
+          )
+          for (const { exit, millis } of results) {
+            if (exit._tag === "Failure") {
+              const error = typedFailure(exit)
+              // no timer of a call runs past its deadline: a timeout is the attempt's or the deadline's
+              if (error._tag === "PlexTimeoutError") assert.include([300, 1000], Duration.toMillis(error.timeout))
+            }
+            // the deadline holds (pnpm soak measures by how much; here only a hang would fail)
+            assert.isBelow(millis, 1000 + SLACK)
           }
-          // the deadline holds (pnpm soak measures by how much; here only a hang would fail)
-          assert.isBelow(millis, 1000 + SLACK)
-        }
-        const injected = (yield* fake.state).faults.injected
-        assert.isAbove(Object.values(injected).reduce((a, b) => a + (b ?? 0), 0), 0)
-        yield* client.close
-        yield* eventually(Effect.map(server.openConnections, (n) => n === 0), "a socket outlived the client", SLACK)
-      }).pipe(Effect.scoped), 60_000)
+          const injected = (yield* fake.state).faults.injected
+          assert.isAbove(Object.values(injected).reduce((a, b) => a + (b ?? 0), 0), 0)
+          yield* client.close
+          yield* eventually(Effect.map(server.openConnections, (n) => n === 0), "a socket outlived the client", SLACK)
+        }).pipe(Effect.scoped),
+      60_000
+    )
   }
 })
 
@@ -209,11 +221,15 @@ describe("hostile answers over PlexTvServer and the platform's fetch client", ()
     }).pipe(Effect.scoped)
 
   for (const encoding of ["gzip", "deflate"] as const) {
-    it.live(`a ${encoding} bomb: inflated no further than maxBodySize, PlexDecodeError TooLarge`, () =>
-      Effect.gen(function*() {
-        const { error } = yield* run(Fault.compressionBomb(encoding, BOMB))
-        tooLarge(error)
-      }), 60_000)
+    it.live(
+      `a ${encoding} bomb: inflated no further than maxBodySize, PlexDecodeError TooLarge`,
+      () =>
+        Effect.gen(function*() {
+          const { error } = yield* run(Fault.compressionBomb(encoding, BOMB))
+          tooLarge(error)
+        }),
+      60_000
+    )
   }
 
   it.live("the other port counts who follows: a plain fetch that follows the redirect is seen there", () =>

@@ -161,27 +161,31 @@ describe("maxBodySize bounds the bytes decoded, after decompression", () => {
   for (const [name, client] of clients) {
     for (const [encoding, body] of Object.entries(bombs)) {
       for (const status of [200, 401]) {
-        it.scopedLive(`${name}, a ${encoding} bomb answering ${status}: a typed error, nothing inflated past the limit`, () =>
-          Effect.gen(function*() {
-            const plex = yield* server((_, response) => {
-              response.writeHead(status, {
-                "content-type": "application/json",
-                "content-encoding": encoding,
-                "content-length": String(body.length)
+        it.scopedLive(
+          `${name}, a ${encoding} bomb answering ${status}: a typed error, nothing inflated past the limit`,
+          () =>
+            Effect.gen(function*() {
+              const plex = yield* server((_, response) => {
+                response.writeHead(status, {
+                  "content-type": "application/json",
+                  "content-encoding": encoding,
+                  "content-length": String(body.length)
+                })
+                response.end(body)
               })
-              response.end(body)
-            })
-            const before = process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed
-            const exit = yield* Effect.exit(
-              getTokenDetails.pipe(Effect.provide(authOver(plex.port, client, { maxBodySize: 1024 * 1024 })))
-            )
-            const error = typedFailure(exit)
-            assert.isTrue(PlexError.is(error))
-            assert.strictEqual(error._tag, status === 200 ? "PlexDecodeError" : "PlexUnauthorizedError")
-            const after = process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed
-            // far less than the 128 MiB the body inflates to (garbage collection may lag: a wide bound)
-            assert.isBelow(after - before, 64 * 1024 * 1024)
-          }), 60_000)
+              const before = process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed
+              const exit = yield* Effect.exit(
+                getTokenDetails.pipe(Effect.provide(authOver(plex.port, client, { maxBodySize: 1024 * 1024 })))
+              )
+              const error = typedFailure(exit)
+              assert.isTrue(PlexError.is(error))
+              assert.strictEqual(error._tag, status === 200 ? "PlexDecodeError" : "PlexUnauthorizedError")
+              const after = process.memoryUsage().arrayBuffers + process.memoryUsage().heapUsed
+              // far less than the 128 MiB the body inflates to (garbage collection may lag: a wide bound)
+              assert.isBelow(after - before, 64 * 1024 * 1024)
+            }),
+          60_000
+        )
       }
     }
   }
@@ -237,7 +241,11 @@ describe("no body up to maxBodySize blocks the event loop for more than 50 ms", 
             delays.push(millis)
             if (millis < 50) break
           }
-          assert.isBelow(Math.min(...delays), 50, `event loop stalled: ${delays.map((d) => d.toFixed(0)).join(", ")} ms`)
+          assert.isBelow(
+            Math.min(...delays),
+            50,
+            `event loop stalled: ${delays.map((d) => d.toFixed(0)).join(", ")} ms`
+          )
         }), 60_000)
     }
   }

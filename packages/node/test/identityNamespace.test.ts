@@ -67,12 +67,16 @@ describe("ClientIdentifier.namespace", () => {
       }
     }))
 
-  it.prop("every product name gives a valid folder name, the same one every time", [FastCheck.string()], ([product]) => {
-    const name = namespaceOf(product)
-    assert.isTrue(isValidNamespace(name), JSON.stringify(product))
-    assert.notInclude(name, "/")
-    assert.strictEqual(namespaceOf(product), name)
-  })
+  it.prop(
+    "every product name gives a valid folder name, the same one every time",
+    [FastCheck.string()],
+    ([product]) => {
+      const name = namespaceOf(product)
+      assert.isTrue(isValidNamespace(name), JSON.stringify(product))
+      assert.notInclude(name, "/")
+      assert.strictEqual(namespaceOf(product), name)
+    }
+  )
 })
 
 describe("one identity per product", () => {
@@ -106,7 +110,10 @@ describe("upgrading from the shared identity of 0.1", () => {
       const xdg = tempDir()
       const key = yield* plantOld(xdg, "old-shared-id")
       assert.strictEqual(yield* getWith({ XDG_CONFIG_HOME: xdg, PLEX_PRODUCT: "First" }), "old-shared-id")
-      assert.strictEqual(Option.getOrThrow(yield* loadKeyWith({ XDG_CONFIG_HOME: xdg, PLEX_PRODUCT: "First" })).kid, key.kid)
+      assert.strictEqual(
+        Option.getOrThrow(yield* loadKeyWith({ XDG_CONFIG_HOME: xdg, PLEX_PRODUCT: "First" })).kid,
+        key.kid
+      )
       const second = yield* getWith({ XDG_CONFIG_HOME: xdg, PLEX_PRODUCT: "Second" })
       assert.notStrictEqual(second, "old-shared-id")
       assert.isTrue(Option.isNone(yield* loadKeyWith({ XDG_CONFIG_HOME: xdg, PLEX_PRODUCT: "Second" })))

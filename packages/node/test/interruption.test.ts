@@ -98,8 +98,10 @@ const calls: ReadonlyArray<Call> = [
     path: "/api/v2/auth/jwk",
     setup: classicToken,
     run: (classic) =>
-      Effect.flatMap(PlexDeviceKey.generate, (key) =>
-        Effect.flatMap(PlexJwtAuth, (jwt) => jwt.registerDevice(classic as Redacted.Redacted<string>, key)))
+      Effect.flatMap(
+        PlexDeviceKey.generate,
+        (key) => Effect.flatMap(PlexJwtAuth, (jwt) => jwt.registerDevice(classic as Redacted.Redacted<string>, key))
+      )
   },
   {
     name: "PlexJwtAuth.exchange",
@@ -155,7 +157,11 @@ describe("interrupting a call over HTTP aborts its request and leaves nothing be
           assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
           const aborted = Effect.map(server.transportStats, (stats) => stats.aborted === 1)
           yield* eventually(aborted, "the server saw no abort", SLACK)
-          yield* eventually(Effect.map(supervisor.value, (fibers) => fibers.length === 0), "a fiber was left behind", SLACK)
+          yield* eventually(
+            Effect.map(supervisor.value, (fibers) => fibers.length === 0),
+            "a fiber was left behind",
+            SLACK
+          )
           yield* eventually(Effect.map(timers, (n) => n <= timersBefore), "a timer was left behind", SLACK)
           // closing the client waits for its requests: one it failed to abort would hang here
           yield* client.close

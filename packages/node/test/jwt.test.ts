@@ -185,9 +185,11 @@ describe("FileKeyStore", () => {
     Effect.gen(function*() {
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-keys-"))
       Fs.writeFileSync(Path.join(dir, "blocker"), "")
-      const error = yield* Effect.flip(FileKeyStore.make(Path.join(dir, "blocker", "key.json")).save(
-        yield* PlexDeviceKey.generate
-      ))
+      const error = yield* Effect.flip(
+        FileKeyStore.make(Path.join(dir, "blocker", "key.json")).save(
+          yield* PlexDeviceKey.generate
+        )
+      )
       assert.strictEqual(error._tag, "PlexKeyStoreError")
       assert.strictEqual(error.operation, "save")
     }))

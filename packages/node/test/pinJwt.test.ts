@@ -122,9 +122,12 @@ describe("PIN + JWT login and the token lifecycle", () => {
           Layer.provideMerge(PlexTvServer.layerConfig(client, { retry: { times: 0 } })),
           Layer.provide(PlexNode.layerHttpClient),
           Layer.provideMerge(PlexTvServer.layer({ accounts, settings })),
-          Layer.provideMerge(Layer.succeed(KeyStore, FileKeyStore.make(
-            Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-pin-jwt-")), "key.json")
-          )))
+          Layer.provideMerge(Layer.succeed(
+            KeyStore,
+            FileKeyStore.make(
+              Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-plex-pin-jwt-")), "key.json")
+            )
+          ))
         )
       )
     ))

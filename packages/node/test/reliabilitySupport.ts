@@ -13,7 +13,7 @@ import { type FakeFaultPlan, PlexTvFake, type PlexTvSettings } from "@effect-ple
 import { PlexNode } from "@effect-plex/node"
 import { PlexTvServer } from "@effect-plex/node/testing"
 import { accounts } from "../../../test-support/accounts.js"
-import { services, type Services } from "../../../test-support/services.js"
+import { type Services, services } from "../../../test-support/services.js"
 import type { ConfigExtras } from "./support.js"
 
 export { accounts } from "../../../test-support/accounts.js"

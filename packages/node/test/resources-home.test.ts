@@ -93,8 +93,10 @@ const listResources = (token: string, options: PlexResourcesListOptions = everyt
   Effect.flatMap(PlexResources, (resources) => resources.list(Redacted.make(token), options))
 
 const switchTo = (token: string, uuid: string, pin?: string) =>
-  Effect.flatMap(PlexHome, (home) =>
-    home.switchTo(Redacted.make(token), { uuid }, pin === undefined ? {} : { pin: Redacted.make(pin) }))
+  Effect.flatMap(
+    PlexHome,
+    (home) => home.switchTo(Redacted.make(token), { uuid }, pin === undefined ? {} : { pin: Redacted.make(pin) })
+  )
 
 /** The request log without times. */
 const log = Effect.flatMap(PlexTvFake, (fake) => fake.requests).pipe(
@@ -248,17 +250,21 @@ describe("PlexHome over HTTP", () => {
 
   it.live("the Home PIN and the tokens never reach a span, an error or the request log", () =>
     Effect.gen(function*() {
-      const { exit, spans } = yield* withRecordedSpans(Effect.gen(function*() {
-        const home = yield* PlexHome
-        const users = yield* home.users(Redacted.make(tokens.owner))
-        const target = users.find((u) => u.uuid === sentinelKid.uuid)!
-        const wrong = yield* Effect.flip(
-          home.switchTo(Redacted.make(tokens.owner), target, { pin: Redacted.make(WRONG_PIN_SENTINEL) })
-        )
-        const account = yield* home.switchTo(Redacted.make(tokens.owner), target, { pin: Redacted.make(PIN_SENTINEL) })
-        yield* listResources(tokens.owner)
-        return { wrong, account, log: yield* log }
-      }).pipe(Effect.provide(overHttp())))
+      const { exit, spans } = yield* withRecordedSpans(
+        Effect.gen(function*() {
+          const home = yield* PlexHome
+          const users = yield* home.users(Redacted.make(tokens.owner))
+          const target = users.find((u) => u.uuid === sentinelKid.uuid)!
+          const wrong = yield* Effect.flip(
+            home.switchTo(Redacted.make(tokens.owner), target, { pin: Redacted.make(WRONG_PIN_SENTINEL) })
+          )
+          const account = yield* home.switchTo(Redacted.make(tokens.owner), target, {
+            pin: Redacted.make(PIN_SENTINEL)
+          })
+          yield* listResources(tokens.owner)
+          return { wrong, account, log: yield* log }
+        }).pipe(Effect.provide(overHttp()))
+      )
       if (!Exit.isSuccess(exit)) return assert.fail(Cause.pretty(exit.cause))
       const { account, log: entries, wrong } = exit.value
       const secrets = [PIN_SENTINEL, WRONG_PIN_SENTINEL, tokens.owner, SHARED_TOKEN, Redacted.value(account.authToken)]

@@ -26,7 +26,10 @@ export const issuePaths = (error: ParseResult.ParseError): ReadonlyArray<string>
     switch (issue._tag) {
       case "Pointer": {
         const keys: ReadonlyArray<PropertyKey> = Array.isArray(issue.path) ? issue.path : [issue.path as PropertyKey]
-        stack.push([issue.issue, path.length >= maxSegments ? path : [...path, ...keys.map(segment)].slice(0, maxSegments)])
+        stack.push([
+          issue.issue,
+          path.length >= maxSegments ? path : [...path, ...keys.map(segment)].slice(0, maxSegments)
+        ])
         break
       }
       case "Composite": {
@@ -46,4 +49,3 @@ export const issuePaths = (error: ParseResult.ParseError): ReadonlyArray<string>
   }
   return out.size > 0 ? [...out] : ["(root)"]
 }
-

@@ -63,10 +63,18 @@ export const pollSchedule = <A, E extends Failure>(
     (now, outcome: PollOutcome<A, E>, state) => {
       const after = (delay: Duration.Duration, next: typeof state) =>
         Effect.succeed(
-          [next, outcome, ScheduleDecision.continueWith(ScheduleInterval.after(now + Duration.toMillis(delay)))] as const
+          [
+            next,
+            outcome,
+            ScheduleDecision.continueWith(ScheduleInterval.after(now + Duration.toMillis(delay)))
+          ] as const
         )
       const stop = Effect.succeed([state, outcome, ScheduleDecision.done] as const)
-      if (Either.isRight(outcome)) return Option.isSome(outcome.right) ? stop : after(interval, { limited: 0, transient: 0 })
+      if (Either.isRight(outcome)) {
+        return Option.isSome(outcome.right)
+          ? stop
+          : after(interval, { limited: 0, transient: 0 })
+      }
       const error = outcome.left
       if (error._tag === "PlexRateLimitError") {
         const limited = state.limited + 1

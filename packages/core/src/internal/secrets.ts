@@ -10,7 +10,16 @@ export type Secrets = ReadonlyArray<string>
 export const noSecrets: Secrets = []
 
 /** Form fields, query parameters and JSON members that hold a secret on some plex.tv endpoint. */
-const secretNames = new Set(["password", "verificationcode", "pin", "code", "jwt", "devicejwt", "x-plex-token", "token"])
+const secretNames = new Set([
+  "password",
+  "verificationcode",
+  "pin",
+  "code",
+  "jwt",
+  "devicejwt",
+  "x-plex-token",
+  "token"
+])
 
 const utf8 = new TextDecoder()
 
@@ -28,13 +37,15 @@ const spellings = (value: string): Array<string> => {
 export const spellingsOf = (values: ReadonlyArray<string>): Secrets => {
   if (values.length === 0) return noSecrets
   const out = new Set<string>()
-  for (const value of values) if (value !== "") for (const spelling of spellings(value)) out.add(spelling)
+  for (const value of values) if (value !== "") { for (const spelling of spellings(value)) out.add(spelling) }
   return [...out].sort((a, b) => b.length - a.length)
 }
 
 const fromPairs = (out: Set<string>, pairs: Iterable<readonly [string, string]>) => {
   for (const [name, value] of pairs) {
-    if (value !== "" && secretNames.has(name.toLowerCase())) for (const spelling of spellings(value)) out.add(spelling)
+    if (value !== "" && secretNames.has(name.toLowerCase())) {
+      for (const spelling of spellings(value)) out.add(spelling)
+    }
   }
 }
 

@@ -100,13 +100,16 @@ const create = (file: string): Effect.Effect<string, SecureFile.SecureFileError>
     const id = randomUUID()
     if ((yield* pending.create(`${id}\n`)) === "created") return id
     // another process made it meanwhile: use theirs
-    return yield* Effect.flatMap(readStored(file), Option.match({
-      onSome: Effect.succeed,
-      onNone: () =>
-        Effect.fail(
-          new SecureFile.SecureFileError({ path: file, problem: "vanished while being created", fix: "try again" })
-        )
-    }))
+    return yield* Effect.flatMap(
+      readStored(file),
+      Option.match({
+        onSome: Effect.succeed,
+        onNone: () =>
+          Effect.fail(
+            new SecureFile.SecureFileError({ path: file, problem: "vanished while being created", fix: "try again" })
+          )
+      })
+    )
   }))
 
 /**

@@ -229,13 +229,22 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: () => (text === "" ? null : JSON.parse(text) as unknown), catch: (cause) => this.fail(cause) }))
+    return Effect.flatMap(
+      this.text,
+      (text) =>
+        Effect.try({
+          try: () => (text === "" ? null : JSON.parse(text) as unknown),
+          catch: (cause) => this.fail(cause)
+        })
+    )
   }
 
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: (cause) => this.fail(cause) }))
+    return Effect.flatMap(
+      this.text,
+      (text) =>
+        Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: (cause) => this.fail(cause) })
+    )
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
@@ -303,22 +312,25 @@ const targetOf = (request: HttpClientRequest.HttpClientRequest): string | HttpCl
 const send = (dispatcher: Undici.Dispatcher, request: HttpClientRequest.HttpClientRequest) => {
   const target = targetOf(request)
   if (typeof target !== "string") return Effect.fail(target)
-  return Effect.flatMap(bodyOf(request), (body) =>
-    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, signal) => {
-      undici.request.call(dispatcher, {
-        ...splitUrl(target),
-        method: request.method,
-        headers: request.headers,
-        body: body ?? null,
-        signal,
-        // timeouts are the caller's, with Effect
-        headersTimeout: 0,
-        bodyTimeout: 0
-      }).then(
-        (data) => resume(Effect.succeed(new UndiciResponse(request, data))),
-        (cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
-      )
-    }))
+  return Effect.flatMap(
+    bodyOf(request),
+    (body) =>
+      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, signal) => {
+        undici.request.call(dispatcher, {
+          ...splitUrl(target),
+          method: request.method,
+          headers: request.headers,
+          body: body ?? null,
+          signal,
+          // timeouts are the caller's, with Effect
+          headersTimeout: 0,
+          bodyTimeout: 0
+        }).then(
+          (data) => resume(Effect.succeed(new UndiciResponse(request, data))),
+          (cause) => resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+        )
+      })
+  )
 }
 
 /**
@@ -336,36 +348,39 @@ const sendWithin = (
 ) => {
   const target = targetOf(request)
   if (typeof target !== "string") return Effect.fail(target)
-  return Effect.flatMap(bodyOf(request), (body) =>
-    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, interrupted) => {
-      const controller = new AbortController()
-      const timer = setTimeout(() => {
-        onTimeout()
-        controller.abort()
-      }, millis)
-      timer.unref()
-      const abort = () => controller.abort()
-      interrupted.addEventListener("abort", abort, { once: true })
-      const settled = () => {
-        clearTimeout(timer)
-        interrupted.removeEventListener("abort", abort)
-      }
-      undici.request.call(dispatcher, {
-        ...splitUrl(target),
-        method: request.method,
-        headers: request.headers,
-        body: body ?? null,
-        signal: controller.signal,
-        headersTimeout: 0,
-        bodyTimeout: 0
-      }).then(
-        (data) => resume(Effect.succeed(new UndiciResponse(request, data, settled))),
-        (cause) => {
-          settled()
-          resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+  return Effect.flatMap(
+    bodyOf(request),
+    (body) =>
+      Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume, interrupted) => {
+        const controller = new AbortController()
+        const timer = setTimeout(() => {
+          onTimeout()
+          controller.abort()
+        }, millis)
+        timer.unref()
+        const abort = () => controller.abort()
+        interrupted.addEventListener("abort", abort, { once: true })
+        const settled = () => {
+          clearTimeout(timer)
+          interrupted.removeEventListener("abort", abort)
         }
-      )
-    }))
+        undici.request.call(dispatcher, {
+          ...splitUrl(target),
+          method: request.method,
+          headers: request.headers,
+          body: body ?? null,
+          signal: controller.signal,
+          headersTimeout: 0,
+          bodyTimeout: 0
+        }).then(
+          (data) => resume(Effect.succeed(new UndiciResponse(request, data, settled))),
+          (cause) => {
+            settled()
+            resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+          }
+        )
+      })
+  )
 }
 
 /** An `HttpClient` over an undici dispatcher. */

@@ -118,7 +118,6 @@ export const revokedResponse = (state: PlexTvState): FakeResponse =>
       body: JSON.stringify({ errors: [{ code: 422, message: "Invalid token", status: 422 }] })
     }
 
-
 /** A success without a body, such as sign-out's 204. */
 export const noContent: FakeResponse = { status: 204, headers: {}, body: "" }
 

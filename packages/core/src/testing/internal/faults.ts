@@ -234,7 +234,11 @@ export const withFaults = (
         status: 200,
         headers: { "content-type": jsonType, "content-encoding": fault.encoding },
         body: "{\"filler\":\"",
-        transport: { _tag: "CompressionBomb", encoding: fault.encoding, inflatedBytes: fault.inflatedBytes ?? BOMB_BYTES }
+        transport: {
+          _tag: "CompressionBomb",
+          encoding: fault.encoding,
+          inflatedBytes: fault.inflatedBytes ?? BOMB_BYTES
+        }
       }
       return [delayed(response), before, fault._tag]
     }
