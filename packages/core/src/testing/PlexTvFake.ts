@@ -226,7 +226,9 @@ const client = (fake: PlexTvFakeService): HttpClient.HttpClient => {
  * {@link PlexTvModel}, the same as `PlexTvServer` serves over HTTP. A fault plan (`faults`, see
  * `FakeFaultPlan`) spoils answers on purpose; the in-memory `HttpClient` simulates each fault as a
  * real client would see it (a reset as a transport error, a stalled or endless body as a stream that
- * never ends), its waits on the Effect `Clock`, so `TestClock` drives them.
+ * never ends), its waits on the Effect `Clock`, so `TestClock` drives them. With `mediaServers` (see
+ * `FakeMediaServer`), the in-memory `HttpClient` also answers for fake Plex Media Servers at
+ * `*.fake-plex.invalid` addresses, which the listed resource "Fake Media Server" points at.
  *
  * @since 0.1.0
  * @category testing

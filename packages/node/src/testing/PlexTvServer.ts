@@ -166,7 +166,9 @@ const serve = (fake: PlexTvFakeService, port: number, cors: PlexTvCors | false =
  * OS-assigned port: the same model, so it answers exactly as the in-memory `PlexTvFake`, and obeys
  * the same fault plan (`PlexTvFake`'s `faults`), performing transport faults on the socket: a reset
  * before or in the middle of the body, a body that never ends, headers then silence, a huge body
- * streamed with backpressure, each stopped as soon as the client leaves. For
+ * streamed with backpressure, each stopped as soon as the client leaves. With `mediaServers` (see
+ * `FakeMediaServer`) it also starts fake Plex Media Servers, each on its own port of 127.0.0.1, which
+ * the listed resource "Fake Media Server" points at (for `PlexResources.connect`). For
  * integration tests over a real HTTP client, and for the offline demo (`pnpm fake-plex` runs it
  * on its own).
  *
