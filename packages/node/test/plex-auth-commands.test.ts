@@ -225,6 +225,18 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       assert.isFalse((yield* requests).some((entry) => entry.path === "/api/v2/user"))
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
+  it.live("a locked-out address (1031) and a 429 exit 5 with a message that says to wait", () =>
+    Effect.gen(function*() {
+      const wrong = yield* run(["login", "--password"], tempDir(), { ...ownerLogin, PLEX_PASSWORD: "nope" })
+      failed(wrong, 3, /InvalidCredentials/)
+      const locked = yield* run(["login", "--password"], tempDir(), ownerLogin)
+      failed(locked, 5, /Throttled.*plex\.tv blocks sign-ins from this address after too many failed attempts: wait/)
+      const fake = yield* PlexTvFake
+      yield* fake.faults({ next: [{ fault: { _tag: "Status", status: 429, retryAfter: 7 } }] })
+      const limited = yield* run(["login", "--password"], tempDir(), ownerLogin) // a sign-in is never retried
+      failed(limited, 5, /PlexRateLimitError: .*retry after 7s .*plex\.tv asks to slow down \(429\): wait, then try again/)
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts, settings: { lockoutThreshold: 1 } }))))
+
   it.live("Ctrl-C while a PIN waits: exit 130, and plex.tv sees no more polling", () =>
     Effect.gen(function*() {
       const child = yield* start(["login"], tempDir())
