@@ -155,4 +155,29 @@ describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
     await tab.screenshot({ path: screenshot })
     assert.isAbove(Fs.statSync(screenshot).size, 1000)
   }, 120_000)
+
+  it("a plex.tv that does not allow the page's origin: the browser refuses the answer, the page says so", async () => {
+    const refusing = ManagedRuntime.make(
+      PlexTvServer.layer({ accounts, cors: { origins: ["http://127.0.0.1:1"] } }).pipe(Layer.orDie)
+    )
+    try {
+      const baseUrl = (await refusing.runPromise(PlexTvServer)).baseUrl
+      const other = await startSignInPage({ plexBaseUrl: baseUrl, authAppUrl: `${baseUrl}/auth` })
+      try {
+        const tab = await context!.newPage()
+        await tab.goto(other.url)
+        await tab.waitForSelector("body[data-ready=true]", { timeout: 30_000 })
+        await tab.click("#sign-in")
+        await tab.waitForSelector("#status.error", { timeout: 30_000 })
+        // fetch fails without a CORS header: a transport error, typed, with a safe message
+        assert.match(await tab.textContent("#status") ?? "", /^PlexTransportError: /)
+        assert.strictEqual(await tab.isVisible("#account"), false)
+        await tab.close()
+      } finally {
+        await other.close()
+      }
+    } finally {
+      await refusing.dispose()
+    }
+  }, 120_000)
 })
