@@ -4,11 +4,11 @@
 set -euo pipefail
 
 if [ -x /usr/bin/chromium ] && /usr/bin/chromium --version >/dev/null 2>&1; then
-  echo "chromium: $(/usr/bin/chromium --version)"
+  echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
   exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
-echo "chromium: $(/usr/bin/chromium --version)"
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
