@@ -16,7 +16,14 @@ import { PlexEndpoint } from "./PlexEndpoint.js"
 import type { PlexAuthError } from "./PlexError.js"
 import type { PlexUser } from "./PlexUser.js"
 
-export type { PlexAuthError } from "./PlexError.js"
+export type {
+  /**
+   * Re-exported for convenience.
+   *
+   * @since 0.1.0
+   */
+  PlexAuthError
+} from "./PlexError.js"
 
 /**
  * The account operations of plex.tv.

@@ -14,7 +14,20 @@ import { PlexGateStore } from "./PlexGateStore.js"
 import type { PlexEndpoint } from "./PlexEndpoint.js"
 import { PlexMetrics } from "./PlexMetrics.js"
 
-export type { PlexCallError, PlexRequest } from "./internal/executor.js"
+export type {
+  /**
+   * Re-exported for convenience.
+   *
+   * @since 0.1.0
+   */
+  PlexCallError,
+  /**
+   * Re-exported for convenience.
+   *
+   * @since 0.1.0
+   */
+  PlexRequest
+} from "./internal/executor.js"
 
 /**
  * The one way every request reaches plex.tv: the configured hosts, the rate-limit gate of each
