@@ -113,6 +113,20 @@ describe("plex-auth in a terminal", { timeout: 240_000 }, () => {
       assert.deepStrictEqual(signIns.map((entry) => entry.status), [401, 401, 201]) // 1029, 1028, then signed in
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
+  it.scopedLive("Ctrl-C at the password prompt cancels: exit 130, nothing sent", () =>
+    Effect.gen(function*() {
+      const fake = yield* PlexTvFake
+      const pane = yield* inTerminal(["login", "--password"], { PLEX_LOGIN: "fake-owner" })
+      yield* promise(() => pane.waitFor(/Password/))
+      yield* promise(() => pane.type("owner-pass"))
+      yield* promise(() => pane.keys("C-c"))
+      const screen = yield* promise(() => pane.waitFor(/\[exit \d+\]/))
+      assert.match(screen, /plex-auth: cancelled\n/, screen)
+      assert.match(screen, /\[exit 130\]/, screen)
+      assert.notInclude(screen, "owner-pass", screen)
+      assert.isFalse((yield* fake.requests).some((entry) => entry.path === "/api/v2/users/signin"))
+    }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
+
   it.scopedLive("token refuses to print to a terminal without --show", () =>
     Effect.gen(function*() {
       const token = FakeAccount.owner.tokens[0]!
