@@ -4,15 +4,20 @@
  *
  * On a click: open a popup at once (a popup opened later, after an await, is blocked), create a
  * strong PIN, point the popup at the auth-app URL, poll the PIN until the user approves, close the
- * popup, and show the account. The token stays in this module's memory as a `Redacted`: never in
- * the URL, `localStorage`, `sessionStorage`, a cookie or the console. Only the client identifier
- * (not a secret: plex.tv sees one device per browser) is kept in `localStorage`.
+ * popup, and show the account. When the browser blocks the popup (or with `?flow=redirect`), the
+ * page goes to the auth-app URL itself with a `forwardUrl` back to it, keeping only the PIN's id
+ * and expiry in `sessionStorage`; back on the page, it checks the PIN and shows the account.
+ *
+ * The token stays in this module's memory as a `Redacted`: never in the URL, `localStorage`,
+ * `sessionStorage`, a cookie or the console. Only the client identifier (not a secret: plex.tv
+ * sees one device per browser) is kept in `localStorage`.
  *
  * The page reads `config.json` from its server: plex.tv's base URL and the auth-app page
  * (`https://plex.tv` and `https://app.plex.tv/auth` in production, the local fake in the tests).
  */
 import { PlexAuth, PlexClient, PlexConfig, PlexPinAuth, type PlexUser } from "@effect-plex/core"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -29,6 +34,8 @@ interface PageConfig {
 
 const PLEX_AUTH_APP = "https://app.plex.tv/auth"
 const CLIENT_ID_KEY = "effect-plex-example.clientIdentifier"
+/** The PIN a redirect is waiting for: its id and expiry only (its code and the token are never kept). */
+const PENDING_PIN_KEY = "effect-plex-example.pendingPin"
 
 const element = <E extends HTMLElement>(id: string) => document.getElementById(id) as E
 const signInButton = element<HTMLButtonElement>("sign-in")
@@ -111,21 +118,54 @@ const signIn = (popup: Window) =>
     }))
   )
 
-signInButton.addEventListener("click", () => {
-  const popup = window.open("about:blank", "plex-auth", "popup,width=600,height=700")
-  if (popup === null) return show("The browser blocked the Plex window: allow popups for this page.", true)
+/** The redirect flow: the page itself goes to the auth-app URL, which forwards back here. */
+const signInByRedirect = Effect.gen(function*() {
+  const pins = yield* PlexPinAuth
+  show("Creating a PIN…")
+  const pin = yield* pins.createPin()
+  sessionStorage.setItem(PENDING_PIN_KEY, JSON.stringify({ id: pin.id, expiresAt: DateTime.formatIso(pin.expiresAt) }))
+  const forwardUrl = `${location.origin}${location.pathname}`
+  location.assign(authAppUrl(pins.authAppUrl(pin, { forwardUrl })))
+})
+
+/** Back from the auth-app page: the PIN is approved by now (plex.tv forwards after the approval); waits if not. */
+const returnFromRedirect = (pending: { readonly id: number; readonly expiresAt: string }) =>
+  Effect.gen(function*() {
+    const pins = yield* PlexPinAuth
+    show("Checking the PIN…")
+    const approved = yield* pins.waitForToken({ id: pending.id, expiresAt: DateTime.unsafeMake(pending.expiresAt) })
+    const user = yield* (yield* PlexAuth).getTokenDetails(approved)
+    token = Option.some(approved)
+    showAccount(user)
+    show("")
+  })
+
+const run = (effect: Effect.Effect<void, { readonly _tag: string; readonly message: string }, PlexAuth | PlexPinAuth>) => {
   signInButton.disabled = true
-  runtime.runPromiseExit(signIn(popup)).then((exit) => {
+  runtime.runPromiseExit(effect).then((exit) => {
     signInButton.disabled = false
     if (exit._tag === "Failure") {
       const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
       // typed errors carry safe messages only (no token, code or URL)
       show(failure === undefined ? "Sign-in stopped." : `${failure._tag}: ${failure.message}`, true)
-    } else {
+    } else if (Option.isSome(token)) {
       signInButton.style.display = "none"
     }
   })
+}
+
+signInButton.addEventListener("click", () => {
+  const popup = new URLSearchParams(location.search).get("flow") === "redirect"
+    ? null
+    : window.open("about:blank", "plex-auth", "popup,width=600,height=700")
+  run(popup === null ? signInByRedirect : signIn(popup))
 })
+
+const pending = sessionStorage.getItem(PENDING_PIN_KEY)
+if (pending !== null) {
+  sessionStorage.removeItem(PENDING_PIN_KEY)
+  run(returnFromRedirect(JSON.parse(pending) as { readonly id: number; readonly expiresAt: string }))
+}
 
 signOutButton.addEventListener("click", () => {
   if (Option.isNone(token)) return

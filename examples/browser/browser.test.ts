@@ -16,7 +16,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { type BrowserContext, chromium } from "playwright-core"
+import { type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { accounts, owner } from "../../test-support/accounts.js"
 import { findSecrets } from "../../test-support/secretScan.js"
@@ -42,6 +42,53 @@ const FLAGS = [
   "--disable-component-update",
   "--disable-sync"
 ]
+
+/** The user approves: the fake's test route, with the account's token, as plex.tv's own page would. */
+const approve = async (plexBaseUrl: string, code: string) =>
+  (await fetch(`${plexBaseUrl}/api/v2/pins/link`, {
+    method: "PUT",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-plex-token": owner.token,
+      "x-plex-client-identifier": "browser-test-approver",
+      "x-plex-product": "Plex SSO"
+    },
+    body: new URLSearchParams({ code }).toString()
+  })).status
+
+/** The auth-app URL's parameters (after `#?`). */
+const authParams = (url: string) => new URLSearchParams(new URL(url).hash.replace(/^#\??/, ""))
+
+/** Where the token must never be: every URL requested, storage, cookies, the page's HTML, the console. */
+const assertNoToken = async (
+  browser: BrowserContext,
+  tab: Page,
+  urls: ReadonlyArray<string>,
+  consoleLines: ReadonlyArray<string>
+) => {
+  const seen = await tab.evaluate(() => ({
+    local: Object.entries(localStorage),
+    session: Object.entries(sessionStorage),
+    cookies: document.cookie,
+    url: location.href,
+    html: document.documentElement.outerHTML
+  }))
+  const places: Record<string, string> = {
+    "page URL": tab.url(),
+    "location.href": seen.url,
+    "every URL the browser requested": urls.join("\n"),
+    localStorage: JSON.stringify(seen.local),
+    sessionStorage: JSON.stringify(seen.session),
+    "document.cookie": seen.cookies,
+    "browser cookies": JSON.stringify(await browser.cookies()),
+    "page HTML": seen.html,
+    console: consoleLines.join("\n")
+  }
+  for (const [where, text] of Object.entries(places)) {
+    assert.deepStrictEqual(findSecrets(text), [], `a token in ${where}`)
+  }
+  return seen
+}
 
 describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
   const runtime = ManagedRuntime.make(PlexTvServer.layer({ accounts }).pipe(Layer.orDie))
@@ -90,7 +137,7 @@ describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
     await popup.waitForURL((url) => url.pathname === "/auth", { timeout: 30_000 })
     const authUrl = new URL(popup.url())
     assert.strictEqual(authUrl.origin, plexBaseUrl, "the auth-app URL is on the fake's base URL")
-    const params = new URLSearchParams(authUrl.hash.replace(/^#\??/, ""))
+    const params = authParams(popup.url())
     const code = params.get("code") ?? ""
     assert.match(code, /^[a-z0-9]{25}$/)
     assert.strictEqual(params.get("context[device][product]"), "effect-plex sign-in page")
@@ -98,18 +145,7 @@ describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
     assert.notStrictEqual(clientID, "")
     assert.include(await tab.textContent("#status"), "Approve the app")
 
-    // the user approves: the fake's test route, with the account's token, as plex.tv's own page would
-    const linked = await fetch(`${plexBaseUrl}/api/v2/pins/link`, {
-      method: "PUT",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-plex-token": owner.token,
-        "x-plex-client-identifier": "browser-test-approver",
-        "x-plex-product": "Plex SSO"
-      },
-      body: new URLSearchParams({ code }).toString()
-    })
-    assert.strictEqual(linked.status, 204)
+    assert.strictEqual(await approve(plexBaseUrl, code), 204)
 
     await tab.waitForSelector("#account-title:has-text('Signed in as fake-owner')", { timeout: 30_000 })
     assert.strictEqual(await tab.textContent("#account-email"), owner.email)
@@ -118,29 +154,7 @@ describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
     await popup.waitForEvent("close", { timeout: 10_000 }).catch(() => undefined)
     assert.isTrue(popup.isClosed(), "the popup is closed once approved")
 
-    // what the token must never be in
-    const storage = await tab.evaluate(() => ({
-      local: Object.entries(localStorage),
-      session: Object.entries(sessionStorage),
-      cookies: document.cookie,
-      url: location.href,
-      html: document.documentElement.outerHTML
-    }))
-    const cookies = await browser.cookies()
-    const places: Record<string, string> = {
-      "page URL": tab.url(),
-      "location.href": storage.url,
-      "every URL the browser requested": urls.join("\n"),
-      localStorage: JSON.stringify(storage.local),
-      sessionStorage: JSON.stringify(storage.session),
-      "document.cookie": storage.cookies,
-      "browser cookies": JSON.stringify(cookies),
-      "page HTML": storage.html,
-      console: consoleLines.join("\n")
-    }
-    for (const [where, text] of Object.entries(places)) {
-      assert.deepStrictEqual(findSecrets(text), [], `a token in ${where}`)
-    }
+    const storage = await assertNoToken(browser, tab, urls, consoleLines)
     // the only thing kept: the client identifier, which the auth-app URL carried too
     assert.deepStrictEqual(storage.local, [["effect-plex-example.clientIdentifier", clientID]])
     assert.deepStrictEqual(storage.session, [])
@@ -154,6 +168,33 @@ describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
       : Path.join(userDataDir, "browser-sign-in.png")
     await tab.screenshot({ path: screenshot })
     assert.isAbove(Fs.statSync(screenshot).size, 1000)
+  }, 120_000)
+
+  it("the redirect flow (?flow=redirect, or a blocked popup): to the auth page with a forwardUrl, back, the account", async () => {
+    const browser = context!
+    const consoleLines: Array<string> = []
+    const urls: Array<string> = []
+    const tab = await browser.newPage()
+    tab.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`))
+    tab.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`))
+    tab.on("request", (request) => urls.push(request.url()))
+    await tab.goto(`${page!.url}?flow=redirect`)
+    await tab.waitForSelector("body[data-ready=true]", { timeout: 30_000 })
+    await tab.click("#sign-in")
+    await tab.waitForURL((url) => url.pathname === "/auth", { timeout: 30_000 })
+    assert.strictEqual(new URL(tab.url()).origin, plexBaseUrl)
+    const params = authParams(tab.url())
+    assert.strictEqual(params.get("forwardUrl"), page!.url)
+    assert.strictEqual(await approve(plexBaseUrl, params.get("code") ?? ""), 204)
+
+    // app.plex.tv forwards once approved; the fake's stand-in page links back
+    await tab.click("#forward")
+    await tab.waitForSelector("#account-title:has-text('Signed in as fake-owner')", { timeout: 30_000 })
+    assert.strictEqual(tab.url(), page!.url)
+    const storage = await assertNoToken(browser, tab, urls, consoleLines)
+    assert.deepStrictEqual(storage.session, [], "the pending PIN is forgotten once back")
+    assert.deepStrictEqual(consoleLines.filter((line) => /^(error|pageerror)/.test(line)), [])
+    await tab.close()
   }, 120_000)
 
   it("a plex.tv that does not allow the page's origin: the browser refuses the answer, the page says so", async () => {

@@ -11,7 +11,8 @@
  * and the preflight's max age.
  *
  * It also serves a stand-in for the `app.plex.tv/auth` page at `GET /auth`, so a browser flow can
- * open its auth-app URL on the fake (the PIN is then linked through `PUT /api/v2/pins/link`).
+ * open its auth-app URL on the fake (the PIN is then linked through `PUT /api/v2/pins/link`); with
+ * a `forwardUrl`, it shows a "Back to the app" link to it.
  */
 import type * as Http from "node:http"
 
@@ -97,10 +98,18 @@ const authPage = `<!doctype html>
 <p>The local fake plex.tv stands in for the page where the user approves the app.</p>
 <p>App: <b id="product"></b>, PIN code <code id="code"></code></p>
 <p>A test approves the PIN with <code>PUT /api/v2/pins/link</code>.</p>
+<p><a id="forward" hidden>Back to the app</a></p>
 <script>
   const params = new URLSearchParams(location.hash.replace(/^#!?\\??/, ""))
   document.getElementById("product").textContent = params.get("context[device][product]") || ""
   document.getElementById("code").textContent = params.get("code") || ""
+  // app.plex.tv forwards to forwardUrl once the user approved: here, a link (http and https only)
+  const forward = params.get("forwardUrl") || ""
+  if (/^https?:\\/\\//.test(forward)) {
+    const link = document.getElementById("forward")
+    link.href = forward
+    link.hidden = false
+  }
 </script>
 </body>
 </html>
