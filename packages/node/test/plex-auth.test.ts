@@ -262,7 +262,8 @@ describe("plex-auth", { timeout: 240_000 }, () => {
         [["whoami", "extra"], /unknown argument: 'extra'/],
         [["whoami", "--save", "token"], /unknown argument: '--save'/],
         [["login", "--password", "--short"], /--short applies only to PIN login/],
-        [["\u001b[2Jwho"], /Invalid subcommand/]
+        [["\u001b[2Jwho"], /Invalid subcommand/],
+        [["--wizard"], /--wizard needs a terminal/] // stdin is not one: it would wait for ever
       ]
       const results = yield* Effect.all(cases.map(([args]) => run(args, {})), { concurrency: 2 })
       results.forEach((result, i) => assertFailure(result, 2, cases[i]![1]))

@@ -15,6 +15,7 @@ import * as Fs from "node:fs"
 import { ExitCode, exitCodeLines } from "./cli.js"
 import { logout, ping, token, whoami } from "./cli/account.js"
 import { device } from "./cli/device.js"
+import { interactive } from "./cli/environment.js"
 import { conclude, usageError } from "./cli/failure.js"
 import { home } from "./cli/home.js"
 import { login } from "./cli/login.js"
@@ -71,7 +72,11 @@ const usageLine = (error: ValidationError.ValidationError, printed: ReadonlyArra
 /** Runs the command line `argv` (as `process.argv`) to its end: exit code set, one line on stderr for a failure. */
 export const run = (argv: ReadonlyArray<string>): void => {
   const { console, errors } = cliConsole()
-  const main: Effect.Effect<number> = cli(argv).pipe(
+  // the wizard asks its questions on a terminal: without one it would wait for ever
+  const wizardWithoutTerminal = argv.slice(2).includes("--wizard") && !interactive()
+  const main: Effect.Effect<number> = (wizardWithoutTerminal
+    ? Effect.fail(usageError(`--wizard needs a terminal (${seeHelp})`))
+    : cli(argv)).pipe(
     // Ctrl-C: the fiber is interrupted, so whatever waited (a PIN's polling) stops sending
     Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("plex-auth: interrupted\n"))),
     Effect.withConsole(console),
