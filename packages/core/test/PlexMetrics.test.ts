@@ -115,6 +115,19 @@ describe("PlexMetrics", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("an interrupted call counts as interrupted, with the time until the interruption", () => {
+    const ping = endpoint()
+    const { layer } = clientOver(true, () => Effect.as(Effect.never, jsonResponse(200, {})))
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.fork(call(ping))
+      yield* TestClock.adjust("700 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(yield* count(ping.name, "interrupted"), 1)
+      assert.strictEqual(yield* count(ping.name, "success"), 0)
+      assert.strictEqual((yield* duration(ping.name, "interrupted")).sum, 700)
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("without PlexMetrics.layer nothing is recorded", () => {
     const ping = endpoint()
     const { http, layer } = clientOver(false, () => jsonResponse(200, {}))
