@@ -183,7 +183,7 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       assert.match(whoami.out, /account 10000002/)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("device register turns a stored classic token into a Plex JWT of a new key; rotate replaces the key", () =>
+  it.live("device register turns a stored classic token into a Plex JWT of a new key; rotate replaces the key; a JWT about to expire is refreshed", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       const home = tempDir()
@@ -202,9 +202,18 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       const [, newKid] = /^device key (\S+) rotated in; /.exec(rotate.out) ?? assert.fail(rotate.out)
       assert.notStrictEqual(newKid, kid)
       assert.strictEqual((yield* fake.state).jwt.deviceKeys[newKid!]?.accountId, 10000001)
-      assert.notStrictEqual(stored(home).token, afterRegister.token)
+      const afterRotate = stored(home)
+      assert.notStrictEqual(afterRotate.token, afterRegister.token)
+      // a stored Plex JWT about to expire is refreshed with the device key before use, and kept
+      const file = credentialFile(home)
+      Fs.writeFileSync(file, JSON.stringify({ ...afterRotate, expiresAt: Date.now() + 30_000 }))
       const whoami = yield* run(["whoami"], home)
       assert.match(whoami.out, /^fake-owner </)
+      const refreshed = stored(home)
+      assert.notStrictEqual(refreshed.token, afterRotate.token)
+      assert.isAbove(refreshed.expiresAt!, Date.now() + 86_400_000)
+      assert.strictEqual(Fs.statSync(file).mode & 0o777, 0o600)
+      assert.strictEqual((yield* fake.token(signedPart(refreshed.token)))?.kind, "jwt")
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
   it.live("a stored credential that is a symbolic link or readable by others is refused (exit 7), naming the file", () =>
