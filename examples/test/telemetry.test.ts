@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { spawn } from "node:child_process"
 import * as Http from "node:http"
 import type * as Net from "node:net"
@@ -175,7 +176,13 @@ describe("spans exported through @effect/opentelemetry", () => {
         pinCode = pin.code
         registerSecret(pin.code)
         const waiting = yield* Effect.fork(pins.waitForToken(pin, { interval: "50 millis" }))
-        yield* Effect.sleep("200 millis")
+        // the user approves once the app has polled at least once (however slow the machine)
+        yield* fake.requests.pipe(
+          Effect.repeat({
+            until: (log) => log.some((entry) => entry.method === "GET" && entry.path === `/api/v2/pins/${pin.id}`),
+            schedule: Schedule.spaced("20 millis")
+          })
+        )
         yield* fake.linkPin(pin.code, owner.login)
         const token = yield* Fiber.join(waiting)
         yield* (yield* PlexAuth).getTokenDetails(token)
