@@ -59,7 +59,9 @@ const kindOf = (connection: PlexConnection) =>
 
 const reach = (server: PlexResource) =>
   Effect.gen(function*() {
-    yield* Console.log(`${server.name} (${server.isOwned ? "owned" : "shared"}): ${server.connections.length} connection(s)`)
+    yield* Console.log(
+      `${server.name} (${server.isOwned ? "owned" : "shared"}): ${server.connections.length} connection(s)`
+    )
     // every connection probed at once; a better kind answering within the grace wins
     const connected = yield* PlexResources.connect(server, { timeout: "3 seconds" })
     yield* Console.log(`  chose #${connected.index} ${connected.connection.uri} (${kindOf(connected.connection)})`)

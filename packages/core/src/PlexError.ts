@@ -559,14 +559,16 @@ export type PlexConnectionFailureReason = typeof PlexConnectionFailureReason.Typ
  * const failure = PlexConnectionFailure.make({ index: 0, kind: "local", protocol: "http", reason: "Refused" })
  * console.log(failure.index) // 0
  */
-export class PlexConnectionFailure extends Schema.Class<PlexConnectionFailure>("@effect-plex/core/PlexConnectionFailure")({
-  index: Schema.Int,
-  kind: Schema.Literal("local", "remote", "relay"),
-  protocol: Schema.Literal("http", "https"),
-  reason: PlexConnectionFailureReason,
-  /** The HTTP status, for `HttpStatus`. */
-  status: Schema.optional(Schema.Int)
-}) {}
+export class PlexConnectionFailure
+  extends Schema.Class<PlexConnectionFailure>("@effect-plex/core/PlexConnectionFailure")({
+    index: Schema.Int,
+    kind: Schema.Literal("local", "remote", "relay"),
+    protocol: Schema.Literal("http", "https"),
+    reason: PlexConnectionFailureReason,
+    /** The HTTP status, for `HttpStatus`. */
+    status: Schema.optional(Schema.Int)
+  })
+{}
 
 const failureText = (failure: PlexConnectionFailure): string =>
   `#${failure.index} (${failure.kind}, ${failure.protocol}) ${
@@ -717,9 +719,10 @@ export const PlexError = {
    */
   isRetryable: (error: PlexError): boolean => {
     // an error of an endpoint's own rules (see PlexEndpoint) is never retried automatically
-    const rule = Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && Object.hasOwn(retryable, error._tag)
-      ? retryable[error._tag] as (error: PlexError) => boolean
-      : undefined
+    const rule =
+      Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" && Object.hasOwn(retryable, error._tag)
+        ? retryable[error._tag] as (error: PlexError) => boolean
+        : undefined
     return rule !== undefined && rule(error)
   },
   /**

@@ -179,7 +179,6 @@ export interface PlexResourcesService {
   ) => Effect.Effect<ReadonlyArray<PlexResource>, PlexResourcesError>
 }
 
-
 const bestConnection = (
   resource: PlexResource,
   options?: PlexBestConnectionOptions
@@ -386,6 +385,5 @@ export class PlexResources extends Context.Tag("@effect-plex/core/PlexResources"
   static readonly connect: (
     resource: PlexResource,
     options?: PlexConnectOptions
-  ) => Effect.Effect<PlexServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> =
-    connect
+  ) => Effect.Effect<PlexServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> = connect
 }

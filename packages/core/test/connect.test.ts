@@ -16,20 +16,15 @@ import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { inspect } from "node:util"
 import {
-  type PlexConnectOptions,
   PlexConfig,
   PlexConnection,
+  type PlexConnectOptions,
   PlexError,
   PlexResource,
   PlexResources,
   type PlexServerConnection
 } from "@effect-plex/core"
-import {
-  FakeAccount,
-  FakeMediaServer,
-  type FakeMediaServerOptions,
-  PlexTvFake
-} from "@effect-plex/core/testing"
+import { FakeAccount, FakeMediaServer, type FakeMediaServerOptions, PlexTvFake } from "@effect-plex/core/testing"
 
 const OWNER_TOKEN = "FAKEtokenOwner000001"
 const SENTINEL = "SENTINEL-connect-7f3a"
@@ -317,7 +312,10 @@ describe("PlexResources.connect: the server client", () => {
       // the server goes away after the connection was chosen
       yield* fake.update((state) => ({
         ...state,
-        resources: { ...state.resources, media: state.resources.media.map((e) => ({ ...e, server: { refuses: true } })) }
+        resources: {
+          ...state.resources,
+          media: state.resources.media.map((e) => ({ ...e, server: { refuses: true } }))
+        }
       }))
       const error = yield* Effect.flip(connected.client.get("/identity"))
       assert.strictEqual(error._tag, "RequestError")
@@ -417,7 +415,10 @@ describe("PlexResources.connect: odd answers", () => {
   it.effect("a version or claimed flag of another type is left out, the identity still taken", () =>
     Effect.gen(function*() {
       const connected = yield* PlexResources.connect(resourceOf([FakeMediaServer.answering()]))
-      assert.deepStrictEqual(connected.identity, { machineIdentifier: FakeMediaServer.machineIdentifier, claimed: true })
+      assert.deepStrictEqual(connected.identity, {
+        machineIdentifier: FakeMediaServer.machineIdentifier,
+        claimed: true
+      })
     }).pipe(Effect.provide(
       answering(() =>
         Response.json({ MediaContainer: { ...identity.MediaContainer, version: 1.41, claimed: true, size: 0 } })

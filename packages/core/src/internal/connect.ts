@@ -56,11 +56,14 @@ const Identity = Schema.Struct({
 const decodeIdentity = Schema.decodeUnknownOption(Identity)
 
 const identityOf = (body: string): Option.Option<ServerIdentity> =>
-  Option.map(Option.flatMap(parseJson(body), decodeIdentity), ({ MediaContainer: { claimed, machineIdentifier, version } }) => ({
-    machineIdentifier,
-    ...(typeof version === "string" ? { version } : {}),
-    ...(typeof claimed === "boolean" ? { claimed } : {})
-  }))
+  Option.map(
+    Option.flatMap(parseJson(body), decodeIdentity),
+    ({ MediaContainer: { claimed, machineIdentifier, version } }) => ({
+      machineIdentifier,
+      ...(typeof version === "string" ? { version } : {}),
+      ...(typeof claimed === "boolean" ? { claimed } : {})
+    })
+  )
 
 interface Candidate {
   readonly index: number
@@ -117,8 +120,11 @@ const probe = (
   const headers: Record<string, string> = token === undefined
     ? { accept: "application/json" }
     : { accept: "application/json", "x-plex-token": token }
-  const fail = (reason: PlexConnectionFailureReason, status?: number) => Effect.fail(failureOf(candidate, reason, status))
-  const answer = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<ServerIdentity, PlexConnectionFailure> => {
+  const fail = (reason: PlexConnectionFailureReason, status?: number) =>
+    Effect.fail(failureOf(candidate, reason, status))
+  const answer = (
+    response: HttpClientResponse.HttpClientResponse
+  ): Effect.Effect<ServerIdentity, PlexConnectionFailure> => {
     if (response.status !== 200) return Effect.zipRight(discard(response), fail("HttpStatus", response.status))
     return readText(response, identityLimit).pipe(
       Effect.matchEffect({
@@ -283,52 +289,54 @@ export const connect = (
   resource: PlexResource,
   options?: ConnectOptions
 ): Effect.Effect<ServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> =>
-  Effect.suspend((): Effect.Effect<ServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> => {
-    const checked = checkOptions(options)
-    if (!("first" in checked)) return Effect.fail(checked)
-    // no token (a player's resource) or an empty one: the probe goes without `X-Plex-Token`
-    const value = resource.accessToken === undefined ? "" : Redacted.value(resource.accessToken)
-    const token = value === "" ? undefined : value
-    if (token !== undefined && !tokenShape.test(token)) {
-      return Effect.fail(invalid("accessToken", "holds characters a token never has, or is longer than 16 KiB"))
-    }
-    const skipLocal = !resource.isOwned && !checked.allowUnownedLocal
-    const skipped: Array<PlexConnectionFailure> = []
-    const candidates: Array<Candidate> = []
-    resource.connections.forEach((connection, index) => {
-      const kind = rank(connection)
-      if (kind === 0 && skipLocal) skipped.push(failureOf({ index, connection }, "Skipped"))
-      else candidates.push({ index, connection, score: kind * 2 + (isHttps(connection) ? 0 : 1) })
-    })
-    return Effect.flatMap(HttpClient.HttpClient, (base) =>
-      Effect.flatMap(
-        race(guarded(base), candidates, token, resource.clientIdentifier, checked),
-        ({ failures, winner }) => {
-          if (winner === undefined || Either.isLeft(winner.result)) {
-            return Effect.fail(
-              new PlexConnectError({
-                server: resource.name,
-                clientIdentifier: resource.clientIdentifier,
-                failures: [...skipped, ...failures].sort((a, b) => a.index - b.index)
-              })
-            )
+  Effect.suspend(
+    (): Effect.Effect<ServerConnection, PlexConnectError | PlexInvalidInputError, HttpClient.HttpClient> => {
+      const checked = checkOptions(options)
+      if (!("first" in checked)) return Effect.fail(checked)
+      // no token (a player's resource) or an empty one: the probe goes without `X-Plex-Token`
+      const value = resource.accessToken === undefined ? "" : Redacted.value(resource.accessToken)
+      const token = value === "" ? undefined : value
+      if (token !== undefined && !tokenShape.test(token)) {
+        return Effect.fail(invalid("accessToken", "holds characters a token never has, or is longer than 16 KiB"))
+      }
+      const skipLocal = !resource.isOwned && !checked.allowUnownedLocal
+      const skipped: Array<PlexConnectionFailure> = []
+      const candidates: Array<Candidate> = []
+      resource.connections.forEach((connection, index) => {
+        const kind = rank(connection)
+        if (kind === 0 && skipLocal) skipped.push(failureOf({ index, connection }, "Skipped"))
+        else candidates.push({ index, connection, score: kind * 2 + (isHttps(connection) ? 0 : 1) })
+      })
+      return Effect.flatMap(HttpClient.HttpClient, (base) =>
+        Effect.flatMap(
+          race(guarded(base), candidates, token, resource.clientIdentifier, checked),
+          ({ failures, winner }) => {
+            if (winner === undefined || Either.isLeft(winner.result)) {
+              return Effect.fail(
+                new PlexConnectError({
+                  server: resource.name,
+                  clientIdentifier: resource.clientIdentifier,
+                  failures: [...skipped, ...failures].sort((a, b) => a.index - b.index)
+                })
+              )
+            }
+            const { connection, index } = winner.candidate
+            const client = serverClient(base, connection.uri, token)
+            return Effect.succeed<ServerConnection>({
+              resource,
+              connection,
+              index,
+              identity: winner.result.right,
+              client,
+              layer: Layer.merge(
+                Layer.succeed(HttpClient.HttpClient, client),
+                Layer.fiberRefLocallyScopedWith(Headers.currentRedactedNames, redactToken)
+              )
+            })
           }
-          const { connection, index } = winner.candidate
-          const client = serverClient(base, connection.uri, token)
-          return Effect.succeed<ServerConnection>({
-            resource,
-            connection,
-            index,
-            identity: winner.result.right,
-            client,
-            layer: Layer.merge(
-              Layer.succeed(HttpClient.HttpClient, client),
-              Layer.fiberRefLocallyScopedWith(Headers.currentRedactedNames, redactToken)
-            )
-          })
-        }
-      ))
-  }).pipe(
+        ))
+    }
+  ).pipe(
     Effect.withSpan("PlexResources.connect", {
       kind: "client",
       attributes: { "plex.connections": resource.connections.length }

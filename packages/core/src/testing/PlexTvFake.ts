@@ -181,7 +181,9 @@ const media = (
     const transport = (cause: Error) =>
       Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause }))
     if (server === undefined) return transport(systemError(`getaddrinfo ENOTFOUND ${url.hostname}`, "ENOTFOUND"))
-    if (server.refuses === true) return transport(systemError("connect ECONNREFUSED (fake media server)", "ECONNREFUSED"))
+    if (server.refuses === true) {
+      return transport(systemError("connect ECONNREFUSED (fake media server)", "ECONNREFUSED"))
+    }
     if (server.tls === true) {
       return transport(systemError("self-signed certificate (fake media server)", "DEPTH_ZERO_SELF_SIGNED_CERT"))
     }
@@ -264,7 +266,9 @@ export class PlexTvFake extends Context.Tag("@effect-plex/core/testing/PlexTvFak
   /** The fake and an `HttpClient` answered by it, in memory. */
   static readonly layer = (options: PlexTvOptions): Layer.Layer<PlexTvFake | HttpClient.HttpClient> =>
     Layer.effectContext(
-      Effect.map(make(options), (fake) =>
-        Context.make(PlexTvFake, fake).pipe(Context.add(HttpClient.HttpClient, client(fake))))
+      Effect.map(
+        make(options),
+        (fake) => Context.make(PlexTvFake, fake).pipe(Context.add(HttpClient.HttpClient, client(fake)))
+      )
     )
 }

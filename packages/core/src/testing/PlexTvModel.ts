@@ -277,16 +277,19 @@ export const PlexTvModel = {
       now,
       (current, effective) => dispatch(current, effective, url, now, facts)
     )
-    return [response, record(next, {
-      ...(fault === undefined ? {} : { fault }),
-      at: now,
-      method: request.method.toUpperCase(),
-      path: url.pathname,
-      status: response.status,
-      clientIdentifier: request.headers["x-plex-client-identifier"],
-      tokenIn: tokenOf(request, url.searchParams).in,
-      accept: request.headers.accept
-    })]
+    return [
+      response,
+      record(next, {
+        ...(fault === undefined ? {} : { fault }),
+        at: now,
+        method: request.method.toUpperCase(),
+        path: url.pathname,
+        status: response.status,
+        clientIdentifier: request.headers["x-plex-client-identifier"],
+        tokenIn: tokenOf(request, url.searchParams).in,
+        accept: request.headers.accept
+      })
+    ]
   },
 
   /** Issues (or reuses) the classic token of an account for a client identifier, as a sign-in would. */

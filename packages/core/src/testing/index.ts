@@ -10,5 +10,5 @@ export { PlexTvModel, type PlexTvOptions, type PlexTvSettings, type PlexTvState 
 export { InMemoryKeyStore } from "./InMemoryKeyStore.js"
 export { FakeFault, type FakeFaultPlan, type FakeFaultStep, type FakeFaultTag } from "./FakeFault.js"
 export { type FakeTransport, type FakeTransportStats } from "./FakeFault.js"
-export { FakeMediaServer, type FakeMediaRequest, type FakeMediaServerOptions } from "./FakeMediaServer.js"
+export { type FakeMediaRequest, FakeMediaServer, type FakeMediaServerOptions } from "./FakeMediaServer.js"
 export { type FakeMediaServerEntry } from "./FakeMediaServer.js"
