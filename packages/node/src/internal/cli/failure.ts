@@ -7,6 +7,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
 import * as Option from "effect/Option"
 import { PlexError } from "@effect-plex/core"
+import { CredentialStoreError } from "../../CredentialStore.js"
 import { ExitCode } from "../cli.js"
 import * as SecureFile from "../secureFile.js"
 
@@ -105,6 +106,7 @@ const plexProblem = (error: PlexError): { readonly code: number; readonly hint?:
 export const classify = (error: unknown): { readonly code: number; readonly text: string } => {
   if (error instanceof CliError) return error
   if (error instanceof SecureFile.SecureFileError) return fileError(error)
+  if (error instanceof CredentialStoreError) return { code: ExitCode.file, text: error.message }
   if (PlexError.is(error)) {
     const { code, hint } = plexProblem(error)
     return { code, text: `${error._tag}: ${error.message}${hint === undefined ? "" : ` (${hint})`}` }
