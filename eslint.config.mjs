@@ -6,7 +6,15 @@ import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   {
-    ignores: ["**/dist/**", "**/node_modules/**", ".doc-examples/**", "**/docs/**", "bench/.out/**", "bench/tmp/**", ".scratch/**"]
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      ".doc-examples/**",
+      "**/docs/**",
+      "bench/.out/**",
+      "bench/tmp/**",
+      ".scratch/**"
+    ]
   },
   {
     files: ["**/*.ts", "**/*.mts", "**/*.js", "**/*.mjs"],

@@ -7,4 +7,9 @@
 export { ClientIdentifier } from "./ClientIdentifier.js"
 export { PlexNode } from "./PlexNode.js"
 export { FileKeyStore } from "./FileKeyStore.js"
-export { CredentialStore, CredentialStoreError, type CredentialStoreService, StoredCredential } from "./CredentialStore.js"
+export {
+  CredentialStore,
+  CredentialStoreError,
+  type CredentialStoreService,
+  StoredCredential
+} from "./CredentialStore.js"
