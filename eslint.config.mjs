@@ -94,7 +94,13 @@ export default tseslint.config(
       "packages/node/test/plex-auth-commands.test.ts",
       "packages/node/test/plex-auth.test.ts",
       "test-support/exits.ts",
-      "test-support/redis.ts"
+      "test-support/redis.ts",
+      "bench/redis.ts",
+      "examples/browser/app.ts",
+      "examples/browser/browser.test.ts",
+      "packages/node/src/internal/credentialFile.ts",
+      "packages/node/src/internal/plexAuthCommands.ts",
+      "packages/node/test/plex-auth-terminal.test.ts"
     ],
     rules: { "@effect/dprint": "off" }
   }
