@@ -27,9 +27,9 @@ export interface PlexTokenCacheAnswer {
 }
 
 /**
- * A token cache shared by the replicas of a service, as one `PlexTokenValidator` uses it. Keys are
- * the SHA-256 (hex) of the token, never the token; the token itself is handed to `lookup` only so
- * that the account can carry it again.
+ * A token cache shared by the replicas of a service, as one `PlexTokenValidator` uses it. The store
+ * keys its entries by a digest of the token (the Redis store: its SHA-256), never the token, and
+ * keeps accounts without their token: the caller's token is put back in the account it answers.
  *
  * @since 0.2.0
  * @category models
@@ -37,28 +37,33 @@ export interface PlexTokenCacheAnswer {
  * import type { PlexTokenCache } from "@effect-plex/core"
  * import * as Effect from "effect/Effect"
  *
- * const forget = (cache: PlexTokenCache, key: string) => Effect.andThen(cache.evict(key), Effect.log("forgotten"))
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const forget = (cache: PlexTokenCache, token: string) =>
+ *   Effect.andThen(cache.evict(Redacted.make(token)), Effect.log("forgotten"))
  */
 export interface PlexTokenCache {
   /**
-   * The answer for `key`: the fleet's cached one if any, else `request`'s, run once across the
-   * fleet (replicas asking for the same key meanwhile wait for it) and shared. Never fails by
+   * The answer for `token`: the fleet's cached one if any, else `request`'s, run once across the
+   * fleet (replicas asking about the same token meanwhile wait for it) and shared. Never fails by
    * itself: with its backend down, slow or answering garbage, `request` runs here alone.
    */
   readonly lookup: (
-    key: string,
     token: Redacted.Redacted<string>,
     request: Effect.Effect<PlexUser, PlexAuthError>
   ) => Effect.Effect<PlexTokenCacheAnswer>
-  /** Forgets `key` for every replica. */
-  readonly evict: (key: string) => Effect.Effect<void>
-  /** Forgets every key for every replica. */
+  /** Forgets `token` for every replica. */
+  readonly evict: (token: Redacted.Redacted<string>) => Effect.Effect<void>
+  /** Forgets every token for every replica. */
   readonly evictAll: Effect.Effect<void>
   /**
-   * Calls `onEvict` with each key another replica evicted (`undefined`: all of them) while the
-   * scope is open, so a replica's own in-memory copy goes too.
+   * Calls `onEvict` with each token another replica evicted (`undefined`: all of them) while the
+   * scope is open, so this replica's in-memory copy goes too. Only tokens this store looked up
+   * recently are told (the others are not in memory here).
    */
-  readonly evictions: (onEvict: (key: string | undefined) => void) => Effect.Effect<void, never, Scope.Scope>
+  readonly evictions: (
+    onEvict: (token: Redacted.Redacted<string> | undefined) => void
+  ) => Effect.Effect<void, never, Scope.Scope>
 }
 
 /**

@@ -24,10 +24,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as PrimaryKey from "effect/PrimaryKey"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Struct from "effect/Struct"
+import { createHash } from "node:crypto"
 import type { Generation, Link } from "./redisLink.js"
 
 /**
@@ -75,6 +76,12 @@ type Outcome = typeof Outcome.Type
 const failedMillis = 2_000
 /** How often a waiting replica looks for the answer. */
 const pollMillis = 20
+/** How many recently looked-up tokens a replica can name when another replica evicts their key. */
+const recentCapacity = 100_000
+
+/** The key of a token in Redis: its SHA-256, hex. */
+const keyOf = (token: Redacted.Redacted<string>): string =>
+  createHash("sha256").update(Redacted.value(token)).digest("hex")
 
 class TokenLookup extends Schema.TaggedRequest<TokenLookup>()("TokenLookup", {
   // never fails: every answer, a failure too, is an `Outcome`
@@ -107,6 +114,13 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
       const storeId = `${link.options.prefix}tokens:${ttl}:${invalidTtl}`
       const origin = Math.random().toString(36).slice(2)
       const inflight = new Map<string, InFlight>()
+      // key → token of the tokens looked up here lately, oldest first: an eviction names a key
+      const recent = new Map<string, Redacted.Redacted<string>>()
+      const remember = (key: string, token: Redacted.Redacted<string>) => {
+        recent.delete(key)
+        recent.set(key, token)
+        if (recent.size > recentCapacity) recent.delete(recent.keys().next().value!)
+      }
       const clock = yield* Effect.clock
       const now = () => clock.unsafeCurrentTimeMillis()
 
@@ -236,8 +250,10 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
       const tell = (key: string) => link.publish("evict", `${origin} ${key}`)
 
       const cache: PlexTokenCache = {
-        lookup: (key, token, request) =>
+        lookup: (token, request) =>
           Effect.suspend(() => {
+            const key = keyOf(token)
+            remember(key, token)
             const gen = link.current()
             if (gen === undefined || inflight.has(key)) return local(request)
             const flight: InFlight = { request, start: now(), ran: undefined }
@@ -265,8 +281,10 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
               return outcome._tag === "Dead" && flight.ran !== undefined ? Effect.zipLeft(answer, tell(key)) : answer
             }).pipe(Effect.ensuring(Effect.sync(() => void inflight.delete(key))))
           }),
-        evict: (key) =>
+        evict: (token) =>
           Effect.suspend(() => {
+            const key = keyOf(token)
+            recent.delete(key)
             const gen = link.current()
             if (gen === undefined) return Effect.void
             // a mark rather than a removal: a replica waiting on a lookup of before asks afresh at once
@@ -291,7 +309,12 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             const space = message.indexOf(" ")
             if (space < 0 || message.slice(0, space) === origin) return
             const key = message.slice(space + 1)
-            onEvict(key === "*" ? undefined : key)
+            if (key === "*") return onEvict(undefined)
+            const token = recent.get(key)
+            if (token !== undefined) {
+              recent.delete(key)
+              onEvict(token)
+            }
           })
       }
       return cache
