@@ -214,7 +214,7 @@ describe.skipIf(skip)(`Redis stores${skip ? ` (SKIPPED: ${redisMissing})` : ""}`
 
   it("garbage in Redis: the lookup still answers, one warning, and the replica rejoins", async () => {
     const token = "FAKEredisGarbageTok4"
-    const storeKeys = (await admin.keys("*")).filter((key) => key.endsWith(keyOf(TOKEN)))
+    const storeKeys = (await admin.keys("*")).filter((key) => key.includes(":tokens:") && key.endsWith(keyOf(TOKEN)))
     const prefix = storeKeys[0]!.slice(0, -keyOf(TOKEN).length)
     await admin.set(prefix + keyOf(token), "{not json")
     const before = a.warnings.length
