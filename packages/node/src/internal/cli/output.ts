@@ -19,9 +19,6 @@ export const outJson = (value: unknown) =>
     `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   ))
 
-/** A line on stderr (status, not results), made safe. */
-export const note = (text: string) => Effect.sync(() => process.stderr.write(`${printable(text)}\n`))
-
 /**
  * The console the `@effect/cli` machinery writes to: what it logs (help, version, completions)
  * loses its colour when stdout is not a terminal; what it reports as an error is kept in `errors`

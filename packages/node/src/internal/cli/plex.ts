@@ -5,12 +5,10 @@
  * `FileKeyStore`.
  */
 import * as Options from "@effect/cli/Options"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import {
-  type KeyStore,
   PlexAuth,
   PlexClient,
   PlexConfig,
@@ -24,9 +22,6 @@ import { FileKeyStore } from "../../FileKeyStore.js"
 import { PlexNode } from "../../PlexNode.js"
 import * as StoredIdentifier from "../clientIdentifier.js"
 import { usageError } from "./failure.js"
-
-/** What the commands may use. */
-export type Plex = PlexAuth | PlexPinAuth | PlexJwtAuth | PlexResources | PlexHome | KeyStore | HttpClient.HttpClient
 
 /**
  * A stored identifier's file problem stays a file problem (exit code 7), not a configuration error
