@@ -100,7 +100,8 @@ export default tseslint.config(
       "examples/browser/browser.test.ts",
       "packages/node/src/internal/credentialFile.ts",
       "packages/node/src/internal/plexAuthCommands.ts",
-      "packages/node/test/plex-auth-terminal.test.ts"
+      "packages/node/test/plex-auth-terminal.test.ts",
+      "packages/core/test/tokenCacheStore.test.ts"
     ],
     rules: { "@effect/dprint": "off" }
   }
