@@ -78,6 +78,7 @@ const get: Effect.Effect<string, ConfigError.ConfigError> = Effect.catchTag(
  * - `namespace`: `PLEX_IDENTITY_NAMESPACE`, or the product's (`PLEX_PRODUCT`) name made safe.
  *
  * @since 0.1.0
+ * @category config
  * @example
  * import { ClientIdentifier } from "@effect-plex/node"
  * import * as Effect from "effect/Effect"
