@@ -14,7 +14,7 @@ import { GetTokenDetailsUserPlexAccount$inboundSchema as plexjsAccount } from "@
 import * as Schema from "effect/Schema"
 import { Bench } from "tinybench"
 import { benchOwner } from "./account.js"
-import { CLIENT_IDENTIFIER, checkAccount, OWNER_TOKEN } from "./shared.js"
+import { checkAccount, CLIENT_IDENTIFIER, OWNER_TOKEN } from "./shared.js"
 
 const rounds = Number(process.argv[2] ?? 5)
 const time = Number(process.argv[3] ?? 500)

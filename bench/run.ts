@@ -36,8 +36,8 @@ import {
   BODY_MODES,
   type BodyMode,
   type FromServer,
-  isBodyMode,
   type FromWorker,
+  isBodyMode,
   type Op,
   type RoundResult,
   type Spread,
@@ -264,7 +264,8 @@ const cold = new Map<string, Array<number>>(coldScripts.map((name) => [name, []]
 /** `effect-plex-layer.ts`'s in-process measure: from the three imports done to ready. */
 const ownInProcess: Array<number> = []
 const coldRun = (name: string) => coldOnce(coldFiles.get(name)!, coldExpected(name))
-if (!quick) for (const name of coldScripts) await coldRun(name) // warm the disk cache
+if (!quick) { for (const name of coldScripts) await coldRun(name) // warm the disk cache
+ }
 for (let run = 0; run < settings.coldRuns; run++) {
   for (const name of coldScripts) {
     const { line, ms } = await coldRun(name)
@@ -302,8 +303,9 @@ await Promise.all(bundles.map(async ([, entry, size]) => {
     let errors = ""
     child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")))
     child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString("utf8")))
-    child.on("exit", (code) =>
-      code === 0 ? resolve(text) : reject(new Error(`${entry} exited ${code}: ${text}${errors.slice(-2000)}`))
+    child.on(
+      "exit",
+      (code) => code === 0 ? resolve(text) : reject(new Error(`${entry} exited ${code}: ${text}${errors.slice(-2000)}`))
     )
   })
   if (!out.startsWith("signed in as fake-owner")) throw new Error(`${entry}: ${out}`)
@@ -398,11 +400,11 @@ interface Figure {
   readonly of: (rounds: Map<number, Array<RoundResult>>) => Spread | undefined
 }
 
-const at = (concurrency: number, f: (r: RoundResult) => number | undefined) =>
-(rounds: Map<number, Array<RoundResult>>) => {
-  const values = (rounds.get(concurrency) ?? []).map(f).filter((v): v is number => v !== undefined)
-  return values.length === 0 ? undefined : spread(values)
-}
+const at =
+  (concurrency: number, f: (r: RoundResult) => number | undefined) => (rounds: Map<number, Array<RoundResult>>) => {
+    const values = (rounds.get(concurrency) ?? []).map(f).filter((v): v is number => v !== undefined)
+    return values.length === 0 ? undefined : spread(values)
+  }
 const perSecond = (r: RoundResult) => r.calls / (r.elapsedMs / 1000)
 
 const figures: ReadonlyArray<Figure> = [
@@ -577,7 +579,12 @@ const versus = (): Array<Versus> => {
   for (const op of ops) {
     const results = sweeps.get(op)!.results
     for (const f of figures) {
-      add(`${op}: ${f.name}`, f.of(results.get(LIBRARY) ?? new Map())?.median, f.of(results.get(PLEXJS) ?? new Map())?.median, f)
+      add(
+        `${op}: ${f.name}`,
+        f.of(results.get(LIBRARY) ?? new Map())?.median,
+        f.of(results.get(PLEXJS) ?? new Map())?.median,
+        f
+      )
     }
   }
   for (const f of [throughput64, cpu64]) {

@@ -9,7 +9,7 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as ManagedRuntime from "effect/ManagedRuntime"
 import type * as Redacted from "effect/Redacted"
-import { CLIENT_IDENTIFIER, checkAccount, type Op, OWNER_LOGIN, OWNER_PASSWORD, tokenFor } from "./shared.js"
+import { checkAccount, CLIENT_IDENTIFIER, type Op, OWNER_LOGIN, OWNER_PASSWORD, tokenFor } from "./shared.js"
 
 /** One set-up variant: `call(i)` does the i-th call and settles once the account is decoded and checked. */
 export interface Target {

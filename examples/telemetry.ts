@@ -50,7 +50,9 @@ const Plex = Layer.mergeAll(PlexAuth.layer, PlexPinAuth.layer).pipe(
 
 const signIns = Effect.gen(function*() {
   const auth = yield* PlexAuth
-  const user = yield* auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
+  const user = yield* auth.signIn(
+    PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })
+  )
   yield* Console.log(`signed in as ${user.username}`)
   const refused = yield* Effect.flip(
     auth.signIn(PasswordCredentials.make({ login: "fake-2fa", password: Redacted.make("twofactor-password") }))
@@ -88,7 +90,9 @@ const printMetrics = Effect.gen(function*() {
   }
   yield* Console.log("\nplex.client.requests / plex.client.request.duration (ms), by operation and outcome:")
   for (const [labels, { calls, maxMillis, totalMillis }] of [...lines].sort(([a], [b]) => a.localeCompare(b))) {
-    yield* Console.log(`  ${labels.padEnd(52)} calls ${calls}  mean ${(totalMillis / calls).toFixed(0)}  max ${maxMillis}`)
+    yield* Console.log(
+      `  ${labels.padEnd(52)} calls ${calls}  mean ${(totalMillis / calls).toFixed(0)}  max ${maxMillis}`
+    )
   }
 })
 

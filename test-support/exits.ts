@@ -44,7 +44,11 @@ export const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
  * `within` (a number is milliseconds). Real time, and no timer but the poll's own sleep, so a test
  * can count the timers left behind while it waits.
  */
-export const eventually = (condition: Effect.Effect<boolean>, message: string, within: Duration.DurationInput = 20_000) =>
+export const eventually = (
+  condition: Effect.Effect<boolean>,
+  message: string,
+  within: Duration.DurationInput = 20_000
+) =>
   Effect.gen(function*() {
     const until = Date.now() + Duration.toMillis(within)
     while (Date.now() < until) {

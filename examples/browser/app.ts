@@ -140,7 +140,9 @@ const returnFromRedirect = (pending: { readonly id: number; readonly expiresAt: 
     show("")
   })
 
-const run = (effect: Effect.Effect<void, { readonly _tag: string; readonly message: string }, PlexAuth | PlexPinAuth>) => {
+const run = (
+  effect: Effect.Effect<void, { readonly _tag: string; readonly message: string }, PlexAuth | PlexPinAuth>
+) => {
   signInButton.disabled = true
   runtime.runPromiseExit(effect).then((exit) => {
     signInButton.disabled = false

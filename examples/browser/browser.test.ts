@@ -172,32 +172,36 @@ describe.skipIf(!hasChromium)("Sign in with Plex in headless Chromium", () => {
     assert.isAbove(Fs.statSync(screenshot).size, 1000)
   }, 120_000)
 
-  it("the redirect flow (?flow=redirect, or a blocked popup): to the auth page with a forwardUrl, back, the account", async () => {
-    const browser = context!
-    const consoleLines: Array<string> = []
-    const urls: Array<string> = []
-    const tab = await browser.newPage()
-    tab.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`))
-    tab.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`))
-    tab.on("request", (request) => urls.push(request.url()))
-    await tab.goto(`${page!.url}?flow=redirect`)
-    await tab.waitForSelector("body[data-ready=true]", { timeout: 30_000 })
-    await tab.click("#sign-in")
-    await tab.waitForURL((url) => url.pathname === "/auth", { timeout: 30_000 })
-    assert.strictEqual(new URL(tab.url()).origin, plexBaseUrl)
-    const params = authParams(tab.url())
-    assert.strictEqual(params.get("forwardUrl"), page!.url)
-    assert.strictEqual(await approve(plexBaseUrl, params.get("code") ?? ""), 204)
+  it(
+    "the redirect flow (?flow=redirect, or a blocked popup): to the auth page with a forwardUrl, back, the account",
+    async () => {
+      const browser = context!
+      const consoleLines: Array<string> = []
+      const urls: Array<string> = []
+      const tab = await browser.newPage()
+      tab.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`))
+      tab.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`))
+      tab.on("request", (request) => urls.push(request.url()))
+      await tab.goto(`${page!.url}?flow=redirect`)
+      await tab.waitForSelector("body[data-ready=true]", { timeout: 30_000 })
+      await tab.click("#sign-in")
+      await tab.waitForURL((url) => url.pathname === "/auth", { timeout: 30_000 })
+      assert.strictEqual(new URL(tab.url()).origin, plexBaseUrl)
+      const params = authParams(tab.url())
+      assert.strictEqual(params.get("forwardUrl"), page!.url)
+      assert.strictEqual(await approve(plexBaseUrl, params.get("code") ?? ""), 204)
 
-    // app.plex.tv forwards once approved; the fake's stand-in page links back
-    await tab.click("#forward")
-    await tab.waitForSelector("#account-title:has-text('Signed in as fake-owner')", { timeout: 30_000 })
-    assert.strictEqual(tab.url(), page!.url)
-    const storage = await assertNoToken(browser, tab, urls, consoleLines)
-    assert.deepStrictEqual(storage.session, [], "the pending PIN is forgotten once back")
-    assert.deepStrictEqual(consoleLines.filter((line) => /^(error|pageerror)/.test(line)), [])
-    await tab.close()
-  }, 120_000)
+      // app.plex.tv forwards once approved; the fake's stand-in page links back
+      await tab.click("#forward")
+      await tab.waitForSelector("#account-title:has-text('Signed in as fake-owner')", { timeout: 30_000 })
+      assert.strictEqual(tab.url(), page!.url)
+      const storage = await assertNoToken(browser, tab, urls, consoleLines)
+      assert.deepStrictEqual(storage.session, [], "the pending PIN is forgotten once back")
+      assert.deepStrictEqual(consoleLines.filter((line) => /^(error|pageerror)/.test(line)), [])
+      await tab.close()
+    },
+    120_000
+  )
 
   it("a plex.tv that does not allow the page's origin: the browser refuses the answer, the page says so", async () => {
     const refusing = ManagedRuntime.make(

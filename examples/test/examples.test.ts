@@ -178,7 +178,12 @@ const run = (file: string, extraEnv: Readonly<Record<string, string>> = {}): Pro
     const child = spawn(
       process.execPath,
       ["--conditions=@effect-plex/source", "--import", tsx, Path.join(examplesDir, file)],
-      { cwd: root, env: { ...childEnv(configHome), ...extraEnv }, stdio: ["ignore", "pipe", "pipe"], timeout: TIMEOUT_MS }
+      {
+        cwd: root,
+        env: { ...childEnv(configHome), ...extraEnv },
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: TIMEOUT_MS
+      }
     )
     let stdout = ""
     let stderr = ""

@@ -93,7 +93,9 @@ describe("spans exported through @effect/opentelemetry", () => {
         const auth = yield* PlexAuth
         yield* auth.signIn(ownerCredentials)
         yield* Effect.flip(auth.signIn(credentials(twoFactor.login, twoFactor.password)))
-        yield* Effect.flip(auth.signIn(credentials(twoFactor.login, twoFactor.password, { verificationCode: "654321" })))
+        yield* Effect.flip(
+          auth.signIn(credentials(twoFactor.login, twoFactor.password, { verificationCode: "654321" }))
+        )
       }))
       const root = one(spans, "test")
       const signIns = named(spans, "PlexAuth.signIn")
@@ -154,10 +156,18 @@ describe("spans exported through @effect/opentelemetry", () => {
       const attempts = childrenOf(spans, call).sort((a, b) =>
         Number(a.attributes["http.request.resend_count"] ?? 0) - Number(b.attributes["http.request.resend_count"] ?? 0)
       )
-      assert.deepStrictEqual(attempts.map((span) => span.name), ["GET /api/v2/user", "GET /api/v2/user", "GET /api/v2/user"])
+      assert.deepStrictEqual(attempts.map((span) => span.name), [
+        "GET /api/v2/user",
+        "GET /api/v2/user",
+        "GET /api/v2/user"
+      ])
       assert.deepStrictEqual(attempts.map((span) => span.attributes["http.request.resend_count"]), [undefined, 1, 2])
       assert.deepStrictEqual(attempts.map((span) => span.attributes["http.response.status_code"]), [503, 503, 200])
-      assert.deepStrictEqual(attempts.map((span) => span.attributes["error.type"]), ["PlexHttpError", "PlexHttpError", undefined])
+      assert.deepStrictEqual(attempts.map((span) => span.attributes["error.type"]), [
+        "PlexHttpError",
+        "PlexHttpError",
+        undefined
+      ])
       assert.deepStrictEqual(attempts.map((span) => span.status.code), [
         SpanStatusCode.ERROR,
         SpanStatusCode.ERROR,
@@ -245,8 +255,14 @@ const collector = Effect.acquireRelease(
         response.writeHead(200, { "content-type": "application/json" }).end("{}")
       })
     })
-    server.listen(0, "127.0.0.1", () =>
-      resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`, received, server })))
+    server.listen(
+      0,
+      "127.0.0.1",
+      () =>
+        resume(
+          Effect.succeed({ url: `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`, received, server })
+        )
+    )
   }),
   ({ server }) =>
     Effect.async<void>((resume) => {
@@ -277,33 +293,46 @@ const runExample = (file: string, env: Record<string, string>) =>
   })
 
 describe("examples/telemetry.ts with OTEL_EXPORTER_OTLP_ENDPOINT", () => {
-  it.live("sends the spans and the plex.client metrics to the collector, with no secret in them", () =>
-    Effect.gen(function*() {
-      const { received, url } = yield* collector
-      const { code, stderr, stdout } = yield* runExample("telemetry.ts", { OTEL_EXPORTER_OTLP_ENDPOINT: url })
-      assert.strictEqual(code, 0, `${stdout}\n${stderr}`)
-      assert.include(stdout, `Spans and metrics go to the OTLP collector at ${url}`)
-      assert.match(stdout, /PlexAuth\.signIn PlexUnauthorizedError +calls 1/)
+  it.live(
+    "sends the spans and the plex.client metrics to the collector, with no secret in them",
+    () =>
+      Effect.gen(function*() {
+        const { received, url } = yield* collector
+        const { code, stderr, stdout } = yield* runExample("telemetry.ts", { OTEL_EXPORTER_OTLP_ENDPOINT: url })
+        assert.strictEqual(code, 0, `${stdout}\n${stderr}`)
+        assert.include(stdout, `Spans and metrics go to the OTLP collector at ${url}`)
+        assert.match(stdout, /PlexAuth\.signIn PlexUnauthorizedError +calls 1/)
 
-      const traces = received.filter((request) => request.path === "/v1/traces")
-      const metrics = received.filter((request) => request.path === "/v1/metrics")
-      assert.isAbove(traces.length, 0, `requests: ${received.map((request) => request.path).join(", ")}`)
-      assert.isAbove(metrics.length, 0, `requests: ${received.map((request) => request.path).join(", ")}`)
-      const spanNames = new Set(
-        traces.flatMap((request) =>
-          (JSON.parse(request.body) as {
-            resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>
-          }).resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.name)))
+        const traces = received.filter((request) => request.path === "/v1/traces")
+        const metrics = received.filter((request) => request.path === "/v1/metrics")
+        assert.isAbove(traces.length, 0, `requests: ${received.map((request) => request.path).join(", ")}`)
+        assert.isAbove(metrics.length, 0, `requests: ${received.map((request) => request.path).join(", ")}`)
+        const spanNames = new Set(
+          traces.flatMap((request) =>
+            (JSON.parse(request.body) as {
+              resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>
+            }).resourceSpans.flatMap((resource) =>
+              resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => span.name))
+            )
+          )
         )
-      )
-      for (const name of ["PlexAuth.signIn", "POST /api/v2/users/signin", "PlexPinAuth.createPin", "PlexPinAuth.checkPin"]) {
-        assert.isTrue(spanNames.has(name), `span ${name} among ${[...spanNames].join(", ")}`)
-      }
-      const metricText = metrics.map((request) => request.body).join("\n")
-      assert.include(metricText, "plex.client.requests")
-      assert.include(metricText, "plex.client.request.duration")
-      for (const request of received) {
-        assert.deepStrictEqual(findSecrets(request.body), [], `${request.path} holds a secret`)
-      }
-    }).pipe(Effect.scoped), 60_000)
+        for (
+          const name of [
+            "PlexAuth.signIn",
+            "POST /api/v2/users/signin",
+            "PlexPinAuth.createPin",
+            "PlexPinAuth.checkPin"
+          ]
+        ) {
+          assert.isTrue(spanNames.has(name), `span ${name} among ${[...spanNames].join(", ")}`)
+        }
+        const metricText = metrics.map((request) => request.body).join("\n")
+        assert.include(metricText, "plex.client.requests")
+        assert.include(metricText, "plex.client.request.duration")
+        for (const request of received) {
+          assert.deepStrictEqual(findSecrets(request.body), [], `${request.path} holds a secret`)
+        }
+      }).pipe(Effect.scoped),
+    60_000
+  )
 })

@@ -505,7 +505,10 @@ const make: Effect.Effect<PlexJwtAuthService, never, PlexClient> = Effect.gen(fu
         const result = yield* Effect.either(obtain(held.skew))
         if (Either.isLeft(result) || !isValid(view(result.right.held), result.right.arrivedAt)) {
           const error = Either.isLeft(result) ? result.left : expiredToken()
-          yield* Ref.update(state, (s) => ({ ...s, error: Option.some(error), attemptedAt: startedAt, failures: s.failures + 1 }))
+          yield* Ref.update(
+            state,
+            (s) => ({ ...s, error: Option.some(error), attemptedAt: startedAt, failures: s.failures + 1 })
+          )
           return Option.none()
         }
         yield* Ref.set(state, { held: result.right.held, error: Option.none(), attemptedAt: startedAt, failures: 0 })

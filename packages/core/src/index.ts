@@ -8,7 +8,7 @@ export { PlexAuth, type PlexAuthError, type PlexAuthService } from "./PlexAuth.j
 export { type PlexCallError, PlexClient, type PlexClientService, type PlexRequest } from "./PlexClient.js"
 export { type PlexBodyDecoder, type PlexCredential, PlexEndpoint, type PlexEndpointOptions } from "./PlexEndpoint.js"
 export { type PlexFailure, type PlexHost } from "./PlexEndpoint.js"
-export { PlexClientInfo, plexClientHeaderNames } from "./PlexClientInfo.js"
+export { plexClientHeaderNames, PlexClientInfo } from "./PlexClientInfo.js"
 export { PlexConfig, type PlexConfigOptions, type PlexConfigService } from "./PlexConfig.js"
 export { PlexApiError, PlexBadRequestError, PlexDecodeError, PlexError, PlexHttpError } from "./PlexError.js"
 export { PlexRateLimitError, PlexTimeoutError, PlexTransportError, PlexUnauthorizedError } from "./PlexError.js"

@@ -32,8 +32,10 @@ const TestLayer = layerFor(CLIENT).pipe(
 )
 
 /** A classic token issued to this client, as plex.tv requires for key registration. */
-const classicToken = Effect.flatMap(PlexAuth, (auth) =>
-  auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
+const classicToken = Effect.flatMap(
+  PlexAuth,
+  (auth) => auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
+)
   .pipe(Effect.map((user) => user.authToken))
 
 const registered = Effect.gen(function*() {
@@ -202,7 +204,10 @@ describe("PlexJwtAuth", () => {
       yield* fake.update((state) => ({ ...state, jwt: { ...state.jwt, deviceKeys: {} } }))
       yield* TestClock.adjust("156 hours")
       yield* eventually(
-        Effect.map(fake.requests, (log) => log.some((entry) => entry.path === "/api/v2/auth/token" && entry.status === 422))
+        Effect.map(
+          fake.requests,
+          (log) => log.some((entry) => entry.path === "/api/v2/auth/token" && entry.status === 422)
+        )
       )
       assert.strictEqual(Redacted.value(yield* source.get), Redacted.value(first))
       yield* TestClock.adjust("12 hours")

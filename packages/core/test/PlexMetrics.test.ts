@@ -18,7 +18,10 @@ let n = 0
 const endpoint = (idempotent = true) =>
   PlexEndpoint.make({ name: `MetricsTest.ping${++n}`, method: "GET", path: "/api/v2/ping", idempotent })
 
-const clientOver = (metrics: boolean, ...answers: ReadonlyArray<(recorded: Recorded) => Response | Effect.Effect<Response>>) => {
+const clientOver = (
+  metrics: boolean,
+  ...answers: ReadonlyArray<(recorded: Recorded) => Response | Effect.Effect<Response>>
+) => {
   const http = scripted(...answers)
   const client = PlexClient.layer.pipe(
     Layer.provide([configLayer({ retry: { times: 2 } }), Layer.succeed(HttpClient.HttpClient, http.client)])
@@ -34,7 +37,8 @@ const labelled = <M extends Metric.Metric<any, any, any>>(metric: M, operation: 
 const count = (operation: string, outcome: string) =>
   Effect.map(Metric.value(labelled(PlexMetrics.requests, operation, outcome)), (state) => state.count)
 
-const duration = (operation: string, outcome: string) => Metric.value(labelled(PlexMetrics.duration, operation, outcome))
+const duration = (operation: string, outcome: string) =>
+  Metric.value(labelled(PlexMetrics.duration, operation, outcome))
 
 /** Every metric pair of the registry labelled with this operation. */
 const recordedFor = (operation: string) =>
@@ -65,7 +69,9 @@ describe("PlexMetrics", () => {
       assert.strictEqual(durations.count, 1)
       const pairs = yield* recordedFor(ping.name)
       assert.sameMembers(
-        pairs.map((pair) => `${pair.metricKey.name} ${MetricKeyType.isCounterKey(pair.metricKey.keyType) ? "counter" : "histogram"}`),
+        pairs.map((pair) =>
+          `${pair.metricKey.name} ${MetricKeyType.isCounterKey(pair.metricKey.keyType) ? "counter" : "histogram"}`
+        ),
         [
           "plex.client.requests counter",
           "plex.client.requests counter",

@@ -307,19 +307,22 @@ describe("PlexTokenValidator: what is cached", () => {
     { name: "a transport failure", error: transport, cached: false }
   ] as const
 
-  it.scoped.each(cases)("$name is cached for invalidTimeToLive only if it means a dead token", ({ cached, error }) =>
-    Effect.gen(function*() {
-      const { stub, validator } = yield* setup()
-      stub.settings.answer = () => Exit.fail(error)
-      assertError(errorOf(yield* Effect.exit(validator.validate(tokenA))), error)
-      assertError(errorOf(yield* Effect.exit(validator.validate(tokenA))), error)
-      assert.strictEqual(stub.calls.length, cached ? 1 : 2)
-      assert.strictEqual(yield* validator.size, cached ? 1 : 0)
-      yield* TestClock.adjust("10 seconds")
-      assert.strictEqual(yield* validator.size, 0) // an expired answer is not counted
-      yield* Effect.exit(validator.validate(tokenA))
-      assert.strictEqual(stub.calls.length, cached ? 2 : 3)
-    }))
+  it.scoped.each(cases)(
+    "$name is cached for invalidTimeToLive only if it means a dead token",
+    ({ cached, error }) =>
+      Effect.gen(function*() {
+        const { stub, validator } = yield* setup()
+        stub.settings.answer = () => Exit.fail(error)
+        assertError(errorOf(yield* Effect.exit(validator.validate(tokenA))), error)
+        assertError(errorOf(yield* Effect.exit(validator.validate(tokenA))), error)
+        assert.strictEqual(stub.calls.length, cached ? 1 : 2)
+        assert.strictEqual(yield* validator.size, cached ? 1 : 0)
+        yield* TestClock.adjust("10 seconds")
+        assert.strictEqual(yield* validator.size, 0) // an expired answer is not counted
+        yield* Effect.exit(validator.validate(tokenA))
+        assert.strictEqual(stub.calls.length, cached ? 2 : 3)
+      })
+  )
 
   it.scoped("size counts answers within their time to live and lookups in flight", () =>
     Effect.gen(function*() {

@@ -18,8 +18,10 @@ const TestLayer = Layer.mergeAll(PlexAuth.layer, PlexJwtAuth.layer).pipe(
   Layer.provideMerge(InMemoryKeyStore.layer)
 )
 
-const classicToken = Effect.flatMap(PlexAuth, (auth) =>
-  auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") })))
+const classicToken = Effect.flatMap(
+  PlexAuth,
+  (auth) => auth.signIn(PasswordCredentials.make({ login: "fake-owner", password: Redacted.make("owner-password") }))
+)
   .pipe(Effect.map((user) => user.authToken))
 
 /** `POST /api/v2/auth/jwk` requests the fake received, and the keys it has registered. */

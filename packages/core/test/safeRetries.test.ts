@@ -20,8 +20,8 @@ import {
   OWNER_TOKEN,
   ownerCredentials,
   requestsTo,
-  services,
   type Services,
+  services,
   typedFailure
 } from "./reliabilitySupport.js"
 
@@ -280,7 +280,11 @@ describe("Retry-After", () => {
         yield* TestClock.adjust("1 millis")
         yield* Fiber.join(early)
         assert.strictEqual(yield* requestsTo("/api/v2/user"), 2)
-      }).pipe(Effect.provide(fakeStack({ config: { deadline: "10 minutes", retry: { times: 0, maxRetryAfter: "90 seconds" } } }))))
+      }).pipe(
+        Effect.provide(
+          fakeStack({ config: { deadline: "10 minutes", retry: { times: 0, maxRetryAfter: "90 seconds" } } })
+        )
+      ))
   }
 
   it.effect("by default a Retry-After is honoured for 5 minutes at most", () =>

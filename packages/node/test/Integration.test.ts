@@ -321,9 +321,12 @@ describe("no answer", () => {
     Effect.gen(function*() {
       const server = yield* silentServer
       const [elapsed, error] = yield* Effect.timed(
-        Effect.flip(Effect.provide(getTokenDetails(tokens.owner), direct(`http://127.0.0.1:${server.port}`, {
-          timeout: "300 millis"
-        })))
+        Effect.flip(Effect.provide(
+          getTokenDetails(tokens.owner),
+          direct(`http://127.0.0.1:${server.port}`, {
+            timeout: "300 millis"
+          })
+        ))
       )
       assert.strictEqual(error._tag, "PlexTimeoutError")
       if (error._tag !== "PlexTimeoutError") return

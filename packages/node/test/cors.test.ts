@@ -3,7 +3,7 @@
  * headers and gets an allow-origin header on every answer; the settings restrict origins and
  * headers; the stand-in auth page is served.
  */
-import { PlexTvServer, type PlexTvCors } from "@effect-plex/node/testing"
+import { type PlexTvCors, PlexTvServer } from "@effect-plex/node/testing"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { accounts } from "../../../test-support/accounts.js"
@@ -24,7 +24,12 @@ const preflight = (baseUrl: string, from: string, headers = "x-plex-client-ident
 const createPin = (baseUrl: string, from: string) =>
   fetch(`${baseUrl}/api/v2/pins?strong=true`, {
     method: "POST",
-    headers: { origin: from, accept: "application/json", "x-plex-client-identifier": "cors-test", "x-plex-product": "cors" }
+    headers: {
+      origin: from,
+      accept: "application/json",
+      "x-plex-client-identifier": "cors-test",
+      "x-plex-product": "cors"
+    }
   })
 
 describe("the fake plex.tv answers CORS", () => {

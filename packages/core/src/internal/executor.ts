@@ -37,7 +37,7 @@ import { type Gate, makeGate } from "./gate.js"
 import { clientHeaders } from "./headers.js"
 import { retryPolicy } from "./retry.js"
 import { redact, type Secrets, secretsOf, spellingsOf } from "./secrets.js"
-import { type CommonStatusError, commonError, isRedirect, rateLimitError, redirectError } from "./statusErrors.js"
+import { commonError, type CommonStatusError, isRedirect, rateLimitError, redirectError } from "./statusErrors.js"
 
 /**
  * The one call path of the library (`PlexClient.execute`): an endpoint and the parts of one call
@@ -202,11 +202,14 @@ export const makeExecutor = (
     HttpClient.withTracerPropagation(false),
     HttpClient.withTracerDisabledWhen(() => true),
     HttpClient.transformResponse((effect) =>
-      Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-        Effect.provideService(effect, FetchHttpClient.RequestInit, {
-          ...Option.getOrUndefined(init),
-          redirect: "manual"
-        }))
+      Effect.flatMap(
+        Effect.serviceOption(FetchHttpClient.RequestInit),
+        (init) =>
+          Effect.provideService(effect, FetchHttpClient.RequestInit, {
+            ...Option.getOrUndefined(init),
+            redirect: "manual"
+          })
+      )
     )
   )
   const baseUrls: Record<PlexHost, string> = { plex: config.baseUrl, clients: config.clientsBaseUrl }
@@ -261,10 +264,14 @@ export const makeExecutor = (
   (response: HttpClientResponse.HttpClientResponse): Effect.Effect<A, E | PlexCallError> => {
     const status = response.status
     const host = hosts[baseUrl]
-    if (!answeredBy(response, baseUrl)) return Effect.zipRight(discard(response), Effect.fail(followedElsewhere(response)))
+    if (!answeredBy(response, baseUrl)) {
+      return Effect.zipRight(discard(response), Effect.fail(followedElsewhere(response)))
+    }
     if (status >= 200 && status < 300) {
-      return Effect.mapError(endpoint.decode(response, limit), (error) =>
-        error._tag === "PlexDecodeError" ? redactPaths(namedDecodeError(error, host), secrets) : error)
+      return Effect.mapError(
+        endpoint.decode(response, limit),
+        (error) => error._tag === "PlexDecodeError" ? redactPaths(namedDecodeError(error, host), secrets) : error
+      )
     }
     if (isRedirect(status)) return Effect.zipRight(discard(response), Effect.fail(redirectError(response, host)))
     return Effect.flatMap(readErrorBody(response), (text): Effect.Effect<never, E | PlexCallError> => {
@@ -274,7 +281,10 @@ export const makeExecutor = (
         errors: parseErrors(response.headers["content-type"], text, secrets())
       }
       if (status === 429) {
-        return Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(rateLimitError(failure, now, maxRetryAfter, host)))
+        return Effect.flatMap(
+          Clock.currentTimeMillis,
+          (now) => Effect.fail(rateLimitError(failure, now, maxRetryAfter, host))
+        )
       }
       for (const rule of endpoint.rules) {
         const error = rule(failure)
@@ -425,7 +435,9 @@ export const makeExecutor = (
 
   const execute = <A, E>(endpoint: PlexEndpoint<A, E>, input?: PlexRequest): Effect.Effect<A, E | PlexCallError> =>
     // spans only when a tracer is installed: the native one exports nothing
-    Effect.tracerWith((tracer) => tracer === nativeTracer ? run(endpoint, input) : traced(endpoint, input)) as Effect.Effect<
+    Effect.tracerWith((tracer) =>
+      tracer === nativeTracer ? run(endpoint, input) : traced(endpoint, input)
+    ) as Effect.Effect<
       A,
       E | PlexCallError
     >
@@ -517,7 +529,10 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string => {
 
 /** Counts and times each call by operation and outcome; the tagged metrics made once per pair. */
 const measured = () => {
-  const tagged = new Map<string, { readonly count: Metric.Metric.Counter<number>; readonly duration: Metric.Metric.Histogram<number> }>()
+  const tagged = new Map<
+    string,
+    { readonly count: Metric.Metric.Counter<number>; readonly duration: Metric.Metric.Histogram<number> }
+  >()
   const metricsOf = (operation: string, outcome: string) => {
     const key = `${operation}\u0000${outcome}`
     let metrics = tagged.get(key)
@@ -530,12 +545,15 @@ const measured = () => {
     return metrics
   }
   return <A, E>(operation: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-    Effect.flatMap(Clock.currentTimeMillis, (start) =>
-      Effect.onExit(effect, (exit) =>
-        Effect.flatMap(Clock.currentTimeMillis, (end) => {
-          const { count, duration } = metricsOf(operation, outcomeOf(exit))
-          return Effect.zipRight(Metric.increment(count), Metric.update(duration, end - start))
-        })))
+    Effect.flatMap(
+      Clock.currentTimeMillis,
+      (start) =>
+        Effect.onExit(effect, (exit) =>
+          Effect.flatMap(Clock.currentTimeMillis, (end) => {
+            const { count, duration } = metricsOf(operation, outcomeOf(exit))
+            return Effect.zipRight(Metric.increment(count), Metric.update(duration, end - start))
+          }))
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,7 +51,11 @@ const allowedHeaders = (cors: PlexTvCors, requested: string | undefined): string
 }
 
 /** Adds the allow-origin header of a cross-origin request to the answer about to be written. */
-export const addCorsHeaders = (cors: PlexTvCors | false, request: Http.IncomingMessage, response: Http.ServerResponse) => {
+export const addCorsHeaders = (
+  cors: PlexTvCors | false,
+  request: Http.IncomingMessage,
+  response: Http.ServerResponse
+) => {
   if (cors === false) return
   const origin = allowedOrigin(cors, request.headers.origin)
   if (origin === undefined) return
