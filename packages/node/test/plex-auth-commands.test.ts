@@ -216,7 +216,7 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       assert.strictEqual((yield* fake.token(signedPart(refreshed.token)))?.kind, "jwt")
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("a stored credential that is a symbolic link or readable by others is refused (exit 7), naming the file", () =>
+  it.live("a stored credential that is a link or readable by others exits 7, naming the file; none at all exits 2 and makes no file", () =>
     Effect.gen(function*() {
       const linked = tempDir()
       const file = credentialFile(linked)
@@ -227,7 +227,12 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       Fs.mkdirSync(Path.dirname(looseFile), { recursive: true })
       Fs.writeFileSync(looseFile, JSON.stringify({ kind: "token", token: OWNER_TOKEN }), { mode: 0o644 })
       Fs.chmodSync(looseFile, 0o644)
-      const [a, b] = yield* Effect.all([run(["whoami"], linked), run(["whoami"], loose)], { concurrency: 2 })
+      const fresh = tempDir()
+      const [a, b, c] = yield* Effect.all([run(["whoami"], linked), run(["whoami"], loose), run(["whoami"], fresh)], {
+        concurrency: 2
+      })
+      failed(c, 2, /not signed in/)
+      assert.deepStrictEqual(Fs.readdirSync(fresh), []) // not signed in: no identifier or key was made
       failed(a, 7, new RegExp(`${file} is a symbolic link`))
       failed(b, 7, new RegExp(`${looseFile} has mode 0644, so group or others can read it: run chmod 600`))
       assert.notInclude(a.err + b.err, OWNER_TOKEN)

@@ -39,7 +39,10 @@ export const defaultPath: Effect.Effect<string, ConfigError.ConfigError> = Effec
 )
 
 /** Reading and writing the credential file at one path, with a decoder of its JSON. */
-export const at = <A extends Credential>(file: string, schema: Schema.Schema<A, Schema.Struct.Encoded<typeof StoredCredentialFields>>) => {
+export const at = <A extends Credential>(
+  file: string,
+  schema: Schema.Schema<A, Schema.Struct.Encoded<typeof StoredCredentialFields>>
+) => {
   const Json = Schema.parseJson(schema)
   const decode = Schema.decodeEither(Json)
   const encode = Schema.encodeSync(Json)

@@ -9,10 +9,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { KeyStore, type PlexDeviceKey, PlexJwtAuth, type PlexJwtToken } from "@effect-plex/core"
 import * as CredentialStore from "./credentialStore.js"
-import { currentToken, freshToken } from "./environment.js"
+import { refreshed } from "./environment.js"
 import * as Issued from "./issued.js"
 import { out, outJson } from "./output.js"
-import { jsonOption, withPlex } from "./plex.js"
+import { jsonOption, withPlex, withToken } from "./plex.js"
 
 const when = (millis: number) => new Date(millis).toISOString()
 
@@ -44,26 +44,30 @@ const proven = (key: PlexDeviceKey, verb: string, previous: Option.Option<Creden
   Effect.gen(function*() {
     const token = yield* (yield* PlexJwtAuth).exchange(key)
     yield* keepJwt(previous, token)
-    yield* out(`device key ${key.kid} ${verb}; the stored credential is a Plex JWT valid until ${when(token.expiresAt)}`)
+    const until = when(token.expiresAt)
+    yield* out(`device key ${key.kid} ${verb}; the stored credential is a Plex JWT valid until ${until}`)
   })
 
 const register = Command.make("register", {}, () =>
-  withPlex(Effect.gen(function*() {
-    const { stored, token } = yield* currentToken
-    const key = yield* (yield* PlexJwtAuth).deviceKey(token) // the kept key, or a new one registered
-    yield* proven(key, "registered", stored)
-  }))).pipe(
+  withToken(({ stored, token }) =>
+    Effect.gen(function*() {
+      const key = yield* (yield* PlexJwtAuth).deviceKey(token) // the kept key, or a new one registered
+      yield* proven(key, "registered", stored)
+    })
+  )).pipe(
     Command.withDescription(
       "register a device key for the current token (a classic token), then use Plex JWTs from it"
     )
   )
 
 const rotate = Command.make("rotate", {}, () =>
-  withPlex(Effect.gen(function*() {
-    const { stored, token } = yield* freshToken
-    const key = yield* (yield* PlexJwtAuth).rotateKey(token)
-    yield* proven(key, "rotated in", stored)
-  }))).pipe(Command.withDescription("replace the device key with a new one (the old one stays until the new one works)"))
+  withToken((current) =>
+    Effect.gen(function*() {
+      const { stored, token } = yield* refreshed(current)
+      const key = yield* (yield* PlexJwtAuth).rotateKey(token)
+      yield* proven(key, "rotated in", stored)
+    })
+  )).pipe(Command.withDescription("replace the device key with a new one (the old one stays until the new one works)"))
 
 const status = Command.make("status", { json: jsonOption }, ({ json }) =>
   withPlex(Effect.gen(function*() {
@@ -94,7 +98,9 @@ const status = Command.make("status", { json: jsonOption }, ({ json }) =>
       facts.credential === null
         ? "credential: none stored"
         : `credential: ${facts.credential.kind === "jwt" ? "Plex JWT" : "classic token"}` +
-          (facts.credential.account === null ? "" : ` of ${facts.credential.account.username || facts.credential.account.id}`) +
+          (facts.credential.account === null
+            ? ""
+            : ` of ${facts.credential.account.username || facts.credential.account.id}`) +
           (facts.credential.expiresAt === null
             ? ""
             : `, ${facts.credential.expired === true ? "expired" : "valid until"} ${facts.credential.expiresAt}`)

@@ -141,18 +141,22 @@ export const currentToken = Effect.gen(function*() {
 const MARGIN_MS = 60_000
 
 /**
- * `currentToken`, with a stored Plex JWT that has expired (or is about to) exchanged for a fresh
- * one with the device key (plex.tv refreshes while the key is registered), and kept.
+ * `current`, with a stored Plex JWT that has expired (or is about to) exchanged for a fresh one
+ * with the device key (plex.tv refreshes while the key is registered), and kept.
  */
-export const freshToken = Effect.gen(function*() {
-  const current = yield* currentToken
-  if (Option.isNone(current.stored)) return current
-  const credential = current.stored.value
-  if (credential.kind !== "jwt" || (credential.expiresAt ?? Infinity) > Date.now() + MARGIN_MS) return current
-  const key = yield* Effect.flatMap(KeyStore, (store) => store.load)
-  if (Option.isNone(key)) return current // nothing to refresh with: plex.tv will say the token expired
-  const token = yield* Effect.flatMap(PlexJwtAuth, (jwt) => jwt.exchange(key.value))
-  const refreshed = CredentialStore.StoredCredential.make({ ...credential, token: token.token, expiresAt: token.expiresAt })
-  yield* CredentialStore.save(refreshed)
-  return { token: refreshed.token, stored: Option.some(refreshed) } satisfies CurrentToken
-})
+export const refreshed = (current: CurrentToken) =>
+  Effect.gen(function*() {
+    if (Option.isNone(current.stored)) return current
+    const credential = current.stored.value
+    if (credential.kind !== "jwt" || (credential.expiresAt ?? Infinity) > Date.now() + MARGIN_MS) return current
+    const key = yield* Effect.flatMap(KeyStore, (store) => store.load)
+    if (Option.isNone(key)) return current // nothing to refresh with: plex.tv will say the token expired
+    const token = yield* Effect.flatMap(PlexJwtAuth, (jwt) => jwt.exchange(key.value))
+    const fresh = CredentialStore.StoredCredential.make({
+      ...credential,
+      token: token.token,
+      expiresAt: token.expiresAt
+    })
+    yield* CredentialStore.save(fresh)
+    return { token: fresh.token, stored: Option.some(fresh) } satisfies CurrentToken
+  })

@@ -9,11 +9,11 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { PlexHome, type PlexHomeUser } from "@effect-plex/core"
 import * as CredentialStore from "./credentialStore.js"
-import { freshToken, homePin } from "./environment.js"
+import { homePin, refreshed } from "./environment.js"
 import { usageError } from "./failure.js"
 import * as Issued from "./issued.js"
 import { out, outJson, outLines } from "./output.js"
-import { describe, jsonOption, saveOption, saveTarget, withPlex } from "./plex.js"
+import { describe, jsonOption, saveOption, saveTarget, withToken } from "./plex.js"
 import { table } from "./table.js"
 
 const nameOf = (user: PlexHomeUser) => user.title ?? user.username ?? user.friendlyName ?? user.uuid
@@ -30,21 +30,23 @@ const memberJson = (user: PlexHomeUser) => ({
 })
 
 const list = Command.make("home", { json: jsonOption }, ({ json }) =>
-  withPlex(Effect.gen(function*() {
-    const { token } = yield* freshToken
-    const users = yield* (yield* PlexHome).users(token)
-    if (json) return yield* outJson(users.map(memberJson))
-    yield* outLines(table(
-      ["NAME", "UUID", "ADMIN", "RESTRICTED", "PIN"],
-      users.map((user) => [
-        nameOf(user),
-        user.uuid,
-        user.admin === true ? "yes" : "no",
-        user.restricted === true ? "yes" : "no",
-        user.hasPin ? "yes" : "no"
-      ])
-    ))
-  })))
+  withToken((current) =>
+    Effect.gen(function*() {
+      const { token } = yield* refreshed(current)
+      const users = yield* (yield* PlexHome).users(token)
+      if (json) return yield* outJson(users.map(memberJson))
+      yield* outLines(table(
+        ["NAME", "UUID", "ADMIN", "RESTRICTED", "PIN"],
+        users.map((user) => [
+          nameOf(user),
+          user.uuid,
+          user.admin === true ? "yes" : "no",
+          user.restricted === true ? "yes" : "no",
+          user.hasPin ? "yes" : "no"
+        ])
+      ))
+    })
+  ))
 
 /** The member `wanted` names: its uuid or id exactly, else its title or username (ignoring case). */
 const find = (users: ReadonlyArray<PlexHomeUser>, wanted: string) => {
@@ -59,34 +61,39 @@ const switchUser = Command.make(
   "switch",
   { user: Args.text({ name: "user" }).pipe(Args.withDescription("the member's name, uuid or id")), save: saveOption },
   ({ save, user: wanted }) =>
-    withPlex(Effect.scoped(Effect.gen(function*() {
-      const saveTo = yield* saveTarget(save)
-      const home = yield* PlexHome
-      const { token } = yield* freshToken
-      const users = yield* home.users(token)
-      const target = yield* Option.match(find(users, wanted), {
-        onNone: () =>
-          Effect.fail(usageError(`no single member of this Home is called ${JSON.stringify(wanted)}: see plex-auth home`)),
-        onSome: Effect.succeed
-      })
-      const pin = target.hasPin ? Option.some(yield* homePin) : Option.none()
-      const destinations = yield* Issued.prepare(saveTo)
-      const account = yield* home.switchTo(token, target, Option.match(pin, { onNone: () => ({}), onSome: (p) => ({ pin: p }) }))
-      yield* Issued.keepIssued(
-        account.authToken,
-        Effect.zipRight(
-          out(`switched to ${nameOf(target)}: ${describe(account)}`),
-          Issued.keep(
-            destinations,
-            CredentialStore.StoredCredential.make({
-              kind: "token",
-              token: account.authToken,
-              account: Issued.accountOf(account)
-            })
+    withToken((current) =>
+      Effect.scoped(Effect.gen(function*() {
+        const saveTo = yield* saveTarget(save)
+        const home = yield* PlexHome
+        const { token } = yield* refreshed(current)
+        const users = yield* home.users(token)
+        const target = yield* Option.match(find(users, wanted), {
+          onNone: () =>
+            Effect.fail(
+              usageError(`no single member of this Home is called ${JSON.stringify(wanted)}: see plex-auth home`)
+            ),
+          onSome: Effect.succeed
+        })
+        const pin = target.hasPin ? Option.some(yield* homePin) : Option.none()
+        const destinations = yield* Issued.prepare(saveTo)
+        const options = Option.match(pin, { onNone: () => ({}), onSome: (p) => ({ pin: p }) })
+        const account = yield* home.switchTo(token, target, options)
+        yield* Issued.keepIssued(
+          account.authToken,
+          Effect.zipRight(
+            out(`switched to ${nameOf(target)}: ${describe(account)}`),
+            Issued.keep(
+              destinations,
+              CredentialStore.StoredCredential.make({
+                kind: "token",
+                token: account.authToken,
+                account: Issued.accountOf(account)
+              })
+            )
           )
         )
-      )
-    })))
+      }))
+    )
 ).pipe(
   Command.withDescription(
     "become a member of the Home (its token replaces the stored credential); a protected member's Home PIN " +

@@ -19,7 +19,9 @@ import { ExitCode } from "../cli.js"
 /** Where an issued token goes, made ready before anything is sent. */
 export interface Destinations {
   readonly file: Option.Option<SecureFile.PendingFile>
-  readonly store: { readonly save: (credential: CredentialStore.StoredCredential) => Effect.Effect<void, SecureFile.SecureFileError> }
+  readonly store: {
+    readonly save: (credential: CredentialStore.StoredCredential) => Effect.Effect<void, SecureFile.SecureFileError>
+  }
 }
 
 /** Checks `--save FILE` (strictly: no link, no file of another user) and the credential store. */

@@ -21,6 +21,7 @@ import {
 import { FileKeyStore } from "../../FileKeyStore.js"
 import { PlexNode } from "../../PlexNode.js"
 import * as StoredIdentifier from "../clientIdentifier.js"
+import { type CurrentToken, currentToken } from "./environment.js"
 import { usageError } from "./failure.js"
 
 /**
@@ -42,6 +43,13 @@ const PlexLive = Layer.mergeAll(
 
 /** Runs a command's work with the plex.tv services. */
 export const withPlex = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, PlexLive)
+
+/**
+ * Runs a command's work with the current token and the plex.tv services. The token is found first,
+ * so "not signed in" fails before any file (client identifier, key) is made.
+ */
+export const withToken = <A, E, R>(use: (current: CurrentToken) => Effect.Effect<A, E, R>) =>
+  Effect.flatMap(currentToken, (current) => withPlex(use(current)))
 
 /** `--save FILE`, shared by the commands that get a new token. */
 export const saveOption = Options.text("save").pipe(
