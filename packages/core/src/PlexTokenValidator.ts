@@ -10,10 +10,12 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { PlexAuth, type PlexAuthError } from "./PlexAuth.js"
 import { PlexError } from "./PlexError.js"
+import { PlexTokenCacheStore } from "./PlexTokenCacheStore.js"
 import type { PlexUser } from "./PlexUser.js"
 
 /**
@@ -85,6 +87,8 @@ interface Pending {
   waiters: number
   fiber: Fiber.RuntimeFiber<Exit.Exit<PlexUser, PlexAuthError>> | undefined
   done: boolean
+  /** Until when the answer may be kept, when a shared cache said so (its entry's expiry). */
+  expiresAt: number | undefined
 }
 
 /** A cached answer: an account, or a dead token's failure. */
@@ -130,8 +134,18 @@ const make = (
     // lookups belong to the layer: closing it interrupts them
     // (each lookup ends in its own `Exit`, so the set never keeps a failure)
     const lookups = yield* FiberSet.make<Exit.Exit<PlexUser, PlexAuthError>>()
+    // a cache shared with other processes (a `PlexTokenCacheStore` in context, such as
+    // `PlexRedis.layer` of `@effect-plex/node/redis`): asked on a miss only, so a hit costs the same
+    const store = Option.getOrUndefined(yield* Effect.serviceOption(PlexTokenCacheStore))
+    const shared = store === undefined
+      ? undefined
+      : yield* store.make({ timeToLive: Duration.millis(ttl), invalidTimeToLive: Duration.millis(invalidTtl) })
     // insertion order is recency order: a hit moves its key to the end, the first key is the least recently used
     const entries = new Map<string, Pending | Cached>()
+    if (shared !== undefined) {
+      // another replica evicted a token or found it dead: this process's copy goes too
+      yield* shared.evictions((token) => token === undefined ? entries.clear() : void entries.delete(Redacted.value(token)))
+    }
 
     const touch = (key: string, entry: Pending | Cached) => {
       entries.delete(key)
@@ -152,9 +166,12 @@ const make = (
       pending.done = true
       Deferred.unsafeDone(pending.deferred, exit)
       if (entries.get(key) !== pending) return // evicted, pushed out by capacity, or abandoned
-      const millis = Exit.isSuccess(exit) ? ttl : isDeadToken(exit) ? invalidTtl : 0
-      if (millis > 0) {
-        entries.set(key, { _tag: "Cached", exit, expiresAt: clock.unsafeCurrentTimeMillis() + millis })
+      const now = clock.unsafeCurrentTimeMillis()
+      // a shared cache's answer is kept until its entry expires, for every replica alike
+      const expiresAt = pending.expiresAt ??
+        (Exit.isSuccess(exit) ? now + ttl : isDeadToken(exit) ? now + invalidTtl : 0)
+      if (expiresAt > now) {
+        entries.set(key, { _tag: "Cached", exit, expiresAt })
       } else {
         entries.delete(key)
       }
@@ -189,11 +206,19 @@ const make = (
           deferred: Deferred.unsafeMake(FiberId.none),
           waiters: 1,
           fiber: undefined,
-          done: false
+          done: false,
+          expiresAt: undefined
         }
         insert(key, pending)
         // forked from the caller, so the request's span is a child of the first caller's
-        const lookup = Effect.interruptible(Effect.exit(auth.getTokenDetails(token)))
+        const lookup = Effect.interruptible(
+          shared === undefined
+            ? Effect.exit(auth.getTokenDetails(token))
+            : Effect.map(shared.lookup(token, auth.getTokenDetails(token)), (answer) => {
+              pending.expiresAt = answer.expiresAt
+              return answer.exit
+            })
+        )
         return Effect.flatMap(FiberSet.run(lookups, lookup), (fiber) => {
           pending.fiber = fiber
           // also called if the fiber never ran (the layer is closing): no waiter is left hanging
@@ -214,8 +239,13 @@ const make = (
           }
           return miss(key, token)
         }),
-      evict: (token) => Effect.sync(() => void entries.delete(Redacted.value(token))),
-      evictAll: Effect.sync(() => entries.clear()),
+      evict: (token) => {
+        const local = Effect.sync(() => void entries.delete(Redacted.value(token)))
+        return shared === undefined ? local : Effect.zipRight(local, shared.evict(token))
+      },
+      evictAll: shared === undefined
+        ? Effect.sync(() => entries.clear())
+        : Effect.zipRight(Effect.sync(() => entries.clear()), shared.evictAll),
       size: Effect.sync(() => {
         const now = clock.unsafeCurrentTimeMillis()
         for (const [key, entry] of entries) {
@@ -248,7 +278,11 @@ export class PlexTokenValidator
    */
   static readonly make = make
 
-  /** The validator as a layer; closing the layer interrupts the lookups in flight. */
+  /**
+   * The validator as a layer; closing the layer interrupts the lookups in flight. With a
+   * `PlexTokenCacheStore` in context (`PlexRedis.layer` of `@effect-plex/node/redis`), a miss asks
+   * the cache shared by every replica before plex.tv, and evictions reach every replica.
+   */
   static readonly layer = (options?: PlexTokenValidatorOptions): Layer.Layer<PlexTokenValidator, never, PlexAuth> =>
     Layer.scoped(PlexTokenValidator, make(options))
 }
