@@ -55,7 +55,7 @@ const activeTokens = Effect.flatMap(PlexTvFake, (fake) => fake.state).pipe(
 const mode = (path: string) => Fs.statSync(path).mode & 0o777
 
 /**
- * Runs `pin --save file`; `meanwhile` runs once the PIN is shown (the process is then waiting for
+ * Runs `login --save file` (a PIN); `meanwhile` runs once the PIN is shown (the process is then waiting for
  * it), then the PIN is linked.
  */
 const pinRun = (file: string, meanwhile: (pid: number) => void) =>

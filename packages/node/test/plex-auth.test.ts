@@ -57,7 +57,7 @@ const requestsTo = (path: string) =>
 
 // each run starts node and loads the workspace from source: seconds each on a loaded 2-core machine
 describe("plex-auth", { timeout: 240_000 }, () => {
-  it.live("signin prints the account, never the token, and --save writes it to a 0600 file", () =>
+  it.live("login --password prints the account, never the token, and --save writes it to a 0600 file", () =>
     Effect.gen(function*() {
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")), "token")
       const result = yield* run(["login", "--password", "--save", file], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" })
@@ -173,7 +173,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assert.deepStrictEqual(yield* Effect.flatMap(PlexTvFake, (fake) => fake.requests), [])
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("whoami, ping and signout use PLEX_TOKEN; after signout the token is refused", () =>
+  it.live("whoami, ping and logout use PLEX_TOKEN; after logout the token is refused", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       const [token] = yield* fake.state.pipe(Effect.map((state) => Object.keys(state.tokens)))
@@ -184,7 +184,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assertFailure(after, 3, /PlexUnauthorizedError: .*InvalidToken/)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("pin links a device key (PIN + JWT), waits until the PIN is linked, saves the Plex JWT and keeps the key", () =>
+  it.live("login links a device key (PIN + JWT), waits until the PIN is linked, saves the Plex JWT and keeps the key", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       const server = yield* PlexTvServer
@@ -224,7 +224,7 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assertFailure(result, 6, /UnrecognizedAnswer .*not plex\.tv's/)
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts }))))
 
-  it.live("pin prints the app URL for a strong PIN and, with --short, the 4-character code for plex.tv/link", () =>
+  it.live("login prints the app URL for a strong PIN and, with --short, the 4-character code for plex.tv/link", () =>
     Effect.gen(function*() {
       const fake = yield* PlexTvFake
       const server = yield* PlexTvServer
