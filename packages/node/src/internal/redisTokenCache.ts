@@ -18,6 +18,7 @@ import type {
   PlexTokenCacheStore
 } from "@effect-plex/core"
 import * as PersistedCache from "@effect/experimental/PersistedCache"
+import type * as RateLimiter from "@effect/experimental/RateLimiter"
 import * as Persistence from "@effect/experimental/Persistence"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -158,10 +159,11 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
       const waitFor = (gen: Generation, handle: Handle, request: TokenLookup, flight: InFlight, left: number) => {
         const until = now() + Math.max(left, pollMillis)
         const poll: Effect.Effect<Outcome> = Effect.flatMap(
-          Effect.either(handle.results.get(request)),
+          link.run(gen, "token cache", handle.results.get(request)),
           (found) => {
-            if (found._tag === "Left") return runHere(flight)
-            const exit = Option.getOrUndefined(found.right)
+            // Redis failed (the outage is logged): ask here
+            if (Option.isNone(found)) return runHere(flight)
+            const exit = Option.getOrUndefined(found.value)
             if (exit !== undefined && Exit.isSuccess(exit)) {
               const outcome = exit.value
               if (outcome._tag === "Account" || outcome._tag === "Dead") return Effect.succeed(outcome)
@@ -184,16 +186,15 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
           if (flight === undefined) {
             return Effect.succeed<Outcome>({ _tag: "Failed", error: new PlexTransportError({ reason: "lost" }), at: 0 })
           }
-          return Effect.matchEffect(
-            gen.limiter.consume({ algorithm: "fixed-window", key: `lease:${request.key}`, window: lease, limit: 1 }),
-            {
-              onSuccess: () => runHere(flight),
-              onFailure: (error) =>
-                error.reason === "Exceeded"
-                  ? waitFor(gen, handle, request, flight, Duration.toMillis(error.retryAfter))
-                  : runHere(flight)
-            }
+          // the lease: taken (ask plex.tv), held by another replica (wait for its answer), or Redis failed
+          const lease_ = gen.limiter.consume({ algorithm: "fixed-window", key: `lease:${request.key}`, window: lease, limit: 1 })
+          const held = Effect.catchIf(
+            Effect.as(lease_, 0),
+            (error) => error.reason === "Exceeded",
+            (error) => Effect.succeed(Math.max(1, Duration.toMillis((error as RateLimiter.RateLimitExceeded).retryAfter)))
           )
+          return Effect.flatMap(link.run(gen, "token cache", held), (wait) =>
+            Option.isNone(wait) || wait.value === 0 ? runHere(flight) : waitFor(gen, handle, request, flight, wait.value))
         })
 
       const handleOf = (gen: Generation): Effect.Effect<Handle> =>
