@@ -197,6 +197,22 @@ describe.skipIf(skip)(`Redis stores${skip ? ` (SKIPPED: ${redisMissing})` : ""}`
     assert.strictEqual(requests, 2)
   })
 
+  it("a token found dead by one replica is dropped from the others' memory", async () => {
+    const token = "FAKEredisDyingToken5"
+    const told: Array<string | undefined> = []
+    await b.run(Effect.forkDaemon(Effect.scoped(Effect.zipRight(
+      cacheB.evictions((evictedToken) => told.push(evictedToken === undefined ? undefined : Redacted.value(evictedToken))),
+      Effect.never
+    ))))
+    await b.run(cacheB.lookup(Redacted.make(token), Effect.succeed(user(token))))
+    // the shared entry and the lease of its lookup go (expired, say), and replica a then finds the token dead
+    await admin.del(...(await admin.keys("*")).filter((key) => key.endsWith(keyOf(token))))
+    const dead = Effect.fail(new PlexUnauthorizedError({ status: 401, errors: [], reason: "InvalidToken" }))
+    const answer = await a.run(cacheA.lookup(Redacted.make(token), dead))
+    assert.isTrue(Exit.isFailure(answer.exit))
+    await waitUntil("the dead token to reach the other replica", async () => told.includes(token))
+  })
+
   it("a failure that is not a dead token is not kept for later callers", async () => {
     const token = "FAKEredisFlakyToken3"
     let requests = 0

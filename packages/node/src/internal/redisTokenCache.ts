@@ -312,10 +312,7 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             const key = message.slice(space + 1)
             if (key === "*") return onEvict(undefined)
             const token = recent.get(key)
-            if (token !== undefined) {
-              recent.delete(key)
-              onEvict(token)
-            }
+            if (token !== undefined) onEvict(token)
           })
       }
       return cache
