@@ -38,6 +38,12 @@ export interface PlexRedisOptions {
   /** How often a lost Redis is tried again; default 1 second. */
   readonly probeInterval?: Duration.DurationInput | undefined
   /**
+   * How long building the layer waits for Redis to answer, so that a process joins the fleet before
+   * its first call; a refused connection ends the wait at once. Past it the process starts on its
+   * own gate and cache and joins when Redis answers. Default 5 seconds.
+   */
+  readonly connectTimeout?: Duration.DurationInput | undefined
+  /**
    * A budget of requests per plex.tv host for the whole fleet (a token bucket of `limit` tokens
    * refilled over `window`): a call waits for its turn, and fails with `PlexRateLimitError` when
    * its turn is past its deadline. Default: none.
@@ -110,7 +116,8 @@ export class PlexRedis extends Context.Tag("@effect-plex/node/PlexRedis")<PlexRe
         redis: { host: "127.0.0.1", port: 6379, ...options?.redis },
         prefix: options?.prefix ?? "effect-plex:",
         timeout: Math.max(1, Math.ceil(Duration.toMillis(options?.timeout ?? "250 millis"))),
-        probe: Math.max(10, Math.ceil(Duration.toMillis(options?.probeInterval ?? "1 second")))
+        probe: Math.max(10, Math.ceil(Duration.toMillis(options?.probeInterval ?? "1 second"))),
+        connect: Math.max(0, Math.ceil(Duration.toMillis(options?.connectTimeout ?? "5 seconds")))
       })
       const admission = options?.admission === undefined ? undefined : {
         limit: options.admission.limit,

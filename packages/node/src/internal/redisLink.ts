@@ -41,6 +41,8 @@ export interface LinkOptions {
   readonly timeout: number
   /** How often a lost Redis is tried again. */
   readonly probe: number
+  /** How long building the link waits for Redis before starting without it. */
+  readonly connect: number
 }
 
 /** One set of connections to Redis: used until a call through it fails. */
@@ -182,15 +184,20 @@ export const makeLink = (options: LinkOptions): Effect.Effect<Link, never, Scope
         )
       })
 
-    // the first generation: waited for (bounded), so a program that starts with Redis up uses it at once
+    // the first generation: waited for, so a process that starts with Redis up joins the fleet
+    // before its first call; at most `connect`, and no longer than the first refusal (no Redis there)
     yield* Effect.race(
       Effect.async<void>((resume) => {
         if (monitor.status === "ready") return resume(Effect.void)
-        const onReady = () => resume(Effect.void)
-        monitor.once("ready", onReady)
-        return Effect.sync(() => void monitor.off("ready", onReady))
+        const onDone = () => resume(Effect.void)
+        monitor.once("ready", onDone)
+        monitor.once("error", onDone)
+        return Effect.sync(() => {
+          monitor.off("ready", onDone)
+          monitor.off("error", onDone)
+        })
       }),
-      Effect.sleep(Duration.millis(options.timeout * 4))
+      Effect.sleep(Duration.millis(options.connect))
     )
     yield* rejoin(true)
     if (generation === undefined) {
