@@ -23,7 +23,12 @@ const auth = PlexTokenValidator.layer().pipe(
 )
 const layer = redisPort === "none"
   ? auth
-  : auth.pipe(Layer.provide(PlexRedis.layer({ redis: { host: "127.0.0.1", port: Number(redisPort) } })))
+  : auth.pipe(Layer.provide(PlexRedis.layer({
+    redis: { host: "127.0.0.1", port: Number(redisPort) },
+    // 4 processes and the fake on 2 cores stall event loops past the default 250 ms: a Redis call
+    // cut short is an outage, and an outage a request of this process's own
+    timeout: "1 second"
+  })))
 const runtime = ManagedRuntime.make(layer)
 
 const main = Effect.gen(function*() {

@@ -33,7 +33,7 @@ export interface PlexRedisOptions {
   readonly redis?: RedisOptions | undefined
   /** Prepended to every key and channel; default `"effect-plex:"`. */
   readonly prefix?: string | undefined
-  /** The longest one Redis call may take before the call goes on without Redis; default 250 ms. */
+  /** The longest one Redis call may take before the call goes on without Redis; default 500 ms. */
   readonly timeout?: Duration.DurationInput | undefined
   /** How often a lost Redis is tried again; default 1 second. */
   readonly probeInterval?: Duration.DurationInput | undefined
@@ -115,7 +115,7 @@ export class PlexRedis extends Context.Tag("@effect-plex/node/PlexRedis")<PlexRe
       const link = yield* makeLink({
         redis: { host: "127.0.0.1", port: 6379, ...options?.redis },
         prefix: options?.prefix ?? "effect-plex:",
-        timeout: Math.max(1, Math.ceil(Duration.toMillis(options?.timeout ?? "250 millis"))),
+        timeout: Math.max(1, Math.ceil(Duration.toMillis(options?.timeout ?? "500 millis"))),
         probe: Math.max(10, Math.ceil(Duration.toMillis(options?.probeInterval ?? "1 second"))),
         connect: Math.max(0, Math.ceil(Duration.toMillis(options?.connectTimeout ?? "5 seconds")))
       })
