@@ -51,26 +51,14 @@ export default tseslint.config(
     // their owners with `pnpm lint:fix <file>`, then taken off this list.
     files: [
       "packages/core/src/internal/gate.ts",
-      "packages/node/src/internal/cli/credentialStore.ts",
-      "packages/node/src/internal/cli/device.ts",
-      "packages/node/src/internal/cli/environment.ts",
-      "packages/node/src/internal/cli/home.ts",
-      "packages/node/src/internal/cli/issued.ts",
-      "packages/node/src/internal/cli/output.ts",
-      "packages/node/src/internal/cli/resources.ts",
       "packages/node/src/internal/redisGate.ts",
       "packages/node/src/internal/redisLink.ts",
       "packages/node/src/internal/redisTokenCache.ts",
       "packages/node/test/RedisFleet.test.ts",
       "packages/node/test/RedisStores.test.ts",
       "packages/node/test/fixtures/redisFleetWorker.ts",
-      "packages/node/test/plex-auth-commands.test.ts",
-      "packages/node/test/plex-auth.test.ts",
       "test-support/redis.ts",
       "bench/redis.ts",
-      "packages/node/src/internal/credentialFile.ts",
-      "packages/node/src/internal/plexAuthCommands.ts",
-      "packages/node/test/plex-auth-terminal.test.ts",
       "packages/core/test/tokenCacheStore.test.ts"
     ],
     rules: { "@effect/dprint": "off" }

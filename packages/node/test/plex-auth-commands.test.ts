@@ -191,8 +191,9 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       const classic = stored(home).token
       const register = yield* run(["device", "register"], home)
       ok(register)
-      const [, kid] = /^device key (\S+) registered; the stored credential is a Plex JWT valid until /.exec(register.out) ??
-        assert.fail(register.out)
+      const [, kid] =
+        /^device key (\S+) registered; the stored credential is a Plex JWT valid until /.exec(register.out) ??
+          assert.fail(register.out)
       const afterRegister = stored(home)
       assert.strictEqual(afterRegister.kind, "jwt")
       assert.notStrictEqual(afterRegister.token, classic)
@@ -248,7 +249,11 @@ describe("plex-auth commands", { timeout: 240_000 }, () => {
       const fake = yield* PlexTvFake
       yield* fake.faults({ next: [{ fault: { _tag: "Status", status: 429, retryAfter: 7 } }] })
       const limited = yield* run(["login", "--password"], tempDir(), ownerLogin) // a sign-in is never retried
-      failed(limited, 5, /PlexRateLimitError: .*retry after 7s .*plex\.tv asks to slow down \(429\): wait, then try again/)
+      failed(
+        limited,
+        5,
+        /PlexRateLimitError: .*retry after 7s .*plex\.tv asks to slow down \(429\): wait, then try again/
+      )
     }).pipe(Effect.provide(PlexTvServer.layer({ accounts, settings: { lockoutThreshold: 1 } }))))
 
   it.live("Ctrl-C while a PIN waits: exit 130, and plex.tv sees no more polling", () =>

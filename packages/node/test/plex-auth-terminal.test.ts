@@ -61,7 +61,7 @@ const inTerminal = (
       quote(process.execPath),
       "--conditions=@effect-plex/source --import tsx packages/node/src/bin/plex-auth.ts",
       ...args.map(quote),
-      '; echo "[exit $?]"; sleep 600'
+      "; echo \"[exit $?]\"; sleep 600"
     ].join(" ")
     yield* Effect.acquireRelease(
       Effect.promise(() => tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "80", "-c", repoRoot, command)),

@@ -60,7 +60,10 @@ describe("plex-auth", { timeout: 240_000 }, () => {
   it.live("login --password prints the account, never the token, and --save writes it to a 0600 file", () =>
     Effect.gen(function*() {
       const file = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")), "token")
-      const result = yield* run(["login", "--password", "--save", file], { PLEX_LOGIN: "fake-owner", PLEX_PASSWORD: "owner-password" })
+      const result = yield* run(["login", "--password", "--save", file], {
+        PLEX_LOGIN: "fake-owner",
+        PLEX_PASSWORD: "owner-password"
+      })
       assert.strictEqual(result.code, 0, result.err)
       assert.match(result.out, /signed in: fake-owner <owner@example.invalid>, account 10000001, Plex Pass/)
       assertNoSecret(result.out + result.err)
@@ -242,8 +245,13 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       assert.strictEqual(exit, 0, short.stderr())
       assert.match(short.stdout(), /linked: fake-owner/)
 
-      const strong = spawnNode(script, ["login"], { ...env, XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-")) })
-      const [strongLine, strongCode] = yield* Effect.promise(() => strong.line(/^PIN (\S+): open https:\/\/app\.plex\.tv\/auth#\?/))
+      const strong = spawnNode(script, ["login"], {
+        ...env,
+        XDG_CONFIG_HOME: Fs.mkdtempSync(Path.join(Os.tmpdir(), "plex-auth-"))
+      })
+      const [strongLine, strongCode] = yield* Effect.promise(() =>
+        strong.line(/^PIN (\S+): open https:\/\/app\.plex\.tv\/auth#\?/)
+      )
       assert.match(strongCode!, /^[a-z0-9]{25}$/)
       assert.notInclude(strongLine!, "plex.tv/link") // plex.tv/link takes only 4-character codes
       yield* fake.linkPin(strongCode!, "fake-owner")
@@ -273,7 +281,10 @@ describe("plex-auth", { timeout: 240_000 }, () => {
       for (const command of ["login", "whoami", "token", "ping", "logout", "resources", "home", "device"]) {
         assert.match(help.out, new RegExp(`\\n  - ${command}\\b`), command)
       }
-      assert.match(help.out, /EXIT CODES\n[^]*\n  0  done\n  1  unexpected[^]*\n  7  a local file[^]*\n130  interrupted/)
+      assert.match(
+        help.out,
+        /EXIT CODES\n[^]*\n  0  done\n  1  unexpected[^]*\n  7  a local file[^]*\n130  interrupted/
+      )
       assert.notMatch(help.out, /\u001b/) // no colour when stdout is not a terminal
       assert.strictEqual(help.err, "")
       const pkgFile = Path.join(repoRoot, "packages/node/package.json")

@@ -77,30 +77,30 @@ export const run = (argv: ReadonlyArray<string>): void => {
   const main: Effect.Effect<number> = (wizardWithoutTerminal
     ? Effect.fail(usageError(`--wizard needs a terminal (${seeHelp})`))
     : cli(argv)).pipe(
-    // Ctrl-C: the fiber is interrupted, so whatever waited (a PIN's polling) stops sending
-    Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("plex-auth: interrupted\n"))),
-    Effect.withConsole(console),
-    Effect.provide(NodeContext.layer),
-    Effect.exit,
-    Effect.map((exit): { readonly code: number; readonly text?: string } => {
-      if (Exit.isSuccess(exit)) return { code: ExitCode.ok }
-      const failure = Cause.failureOption(exit.cause)
-      if (failure._tag === "Some") {
-        const error = failure.value
-        if (ValidationError.isValidationError(error)) return { code: ExitCode.usage, text: usageLine(error, errors) }
-        if (typeof error === "object" && error !== null && "_tag" in error && error._tag === "QuitException") {
-          return { code: ExitCode.interrupted, text: "cancelled" }
+      // Ctrl-C: the fiber is interrupted, so whatever waited (a PIN's polling) stops sending
+      Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("plex-auth: interrupted\n"))),
+      Effect.withConsole(console),
+      Effect.provide(NodeContext.layer),
+      Effect.exit,
+      Effect.map((exit): { readonly code: number; readonly text?: string } => {
+        if (Exit.isSuccess(exit)) return { code: ExitCode.ok }
+        const failure = Cause.failureOption(exit.cause)
+        if (failure._tag === "Some") {
+          const error = failure.value
+          if (ValidationError.isValidationError(error)) return { code: ExitCode.usage, text: usageLine(error, errors) }
+          if (typeof error === "object" && error !== null && "_tag" in error && error._tag === "QuitException") {
+            return { code: ExitCode.interrupted, text: "cancelled" }
+          }
         }
-      }
-      return conclude(exit.cause)
-    }),
-    Effect.flatMap(({ code, text }) =>
-      Effect.as(
-        text === undefined ? Effect.void : Effect.sync(() => process.stderr.write(`plex-auth: ${printable(text)}\n`)),
-        code
+        return conclude(exit.cause)
+      }),
+      Effect.flatMap(({ code, text }) =>
+        Effect.as(
+          text === undefined ? Effect.void : Effect.sync(() => process.stderr.write(`plex-auth: ${printable(text)}\n`)),
+          code
+        )
       )
     )
-  )
   NodeRuntime.runMain(
     Effect.flatMap(main, (code) =>
       Effect.sync(() => {

@@ -88,9 +88,7 @@ export const keepIssued = <E, R>(
               code,
               text: Either.isRight(signedOut)
                 ? `${text}; the new token was not kept, so it has been signed out again`
-                : `${text}; the new token was not kept, and signing it out failed too (${
-                  signedOut.left._tag
-                }): remove this device from your plex.tv account's Authorized Devices`
+                : `${text}; the new token was not kept, and signing it out failed too (${signedOut.left._tag}): remove this device from your plex.tv account's Authorized Devices`
             })
           )
         })

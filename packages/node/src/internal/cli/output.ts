@@ -15,9 +15,10 @@ export const outLines = (lines: ReadonlyArray<string>) => Console.log(lines.map(
 
 /** JSON on stdout (escapes in strings are JSON's own, so nothing can reach the terminal raw). */
 export const outJson = (value: unknown) =>
-  Console.log(JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) =>
-    `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
-  ))
+  Console.log(
+    JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) =>
+      `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  )
 
 /**
  * The console the `@effect/cli` machinery writes to: what it logs (help, version, completions)

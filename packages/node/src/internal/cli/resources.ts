@@ -71,27 +71,31 @@ const connectTo = (list: ReadonlyArray<PlexResource>, wanted: string, json: bool
   })
 
 /** `plex-auth resources [--json] [--connect NAME]`. */
-export const resources = Command.make("resources", { json: jsonOption, connect: connectOption }, ({ connect, json }) =>
-  withToken((current) =>
-    Effect.gen(function*() {
-      const { token } = yield* refreshed(current)
-      const list = yield* (yield* PlexResources).list(token)
-      if (Option.isSome(connect)) return yield* connectTo(list, connect.value, json)
-      if (json) return yield* outJson(list.map(resourceJson))
-      if (list.length === 0) return yield* outLines(["no servers or players on this account"])
-      yield* outLines(table(
-        ["NAME", "PRODUCT", "PROVIDES", "OWNED", "ONLINE", "CONNECTION"],
-        list.map((resource) => [
-          resource.name,
-          resource.product ?? "",
-          resource.provides ?? "",
-          resource.isOwned ? "yes" : "no",
-          resource.presence === true ? "yes" : resource.presence === false ? "no" : "?",
-          best(resource) ?? "(none)"
-        ])
-      ))
-    })
-  )).pipe(
+export const resources = Command.make(
+  "resources",
+  { json: jsonOption, connect: connectOption },
+  ({ connect, json }) =>
+    withToken((current) =>
+      Effect.gen(function*() {
+        const { token } = yield* refreshed(current)
+        const list = yield* (yield* PlexResources).list(token)
+        if (Option.isSome(connect)) return yield* connectTo(list, connect.value, json)
+        if (json) return yield* outJson(list.map(resourceJson))
+        if (list.length === 0) return yield* outLines(["no servers or players on this account"])
+        yield* outLines(table(
+          ["NAME", "PRODUCT", "PROVIDES", "OWNED", "ONLINE", "CONNECTION"],
+          list.map((resource) => [
+            resource.name,
+            resource.product ?? "",
+            resource.provides ?? "",
+            resource.isOwned ? "yes" : "no",
+            resource.presence === true ? "yes" : resource.presence === false ? "no" : "?",
+            best(resource) ?? "(none)"
+          ])
+        ))
+      })
+    )
+).pipe(
   Command.withDescription(
     "the account's servers and players, with the connection to use; --connect NAME reaches one and prints its URI"
   )
