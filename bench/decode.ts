@@ -14,6 +14,7 @@ import { GetTokenDetailsUserPlexAccount$inboundSchema as plexjsAccount } from "@
 import * as Schema from "effect/Schema"
 import { Bench } from "tinybench"
 import { benchOwner } from "./account.js"
+import { decodeUserFast } from "../packages/core/src/internal/userDecode.js"
 import { checkAccount, CLIENT_IDENTIFIER, OWNER_TOKEN } from "./shared.js"
 
 const rounds = Number(process.argv[2] ?? 5)
@@ -33,14 +34,21 @@ if (response.status !== 200) throw new Error(`status ${response.status}`)
 const text = response.body
 const parsed: unknown = JSON.parse(text)
 
-// as the library's `bodyDecoder` compiles it
+// the Schema decode alone: what the library falls back to when an account is not of the common shape
 const decode = Schema.decodeUnknownEither(PlexUser, { errors: "all", onExcessProperty: "ignore" })
+// what `getTokenDetails` and `signIn` run: the fast path, with the Schema decode as its fallback
+const libraryDecodeOrThrow = (u: unknown) => {
+  const result = decodeUserFast(u)
+  if (result._tag === "Left") throw new Error(String(result.left))
+  return result.right
+}
 const decodeOrThrow = (u: unknown) => {
   const result = decode(u)
   if (result._tag === "Left") throw new Error(String(result.left))
   return result.right
 }
 checkAccount(decodeOrThrow(parsed).id)
+checkAccount(libraryDecodeOrThrow(parsed).id)
 checkAccount(plexjsAccount.parse(parsed).id)
 
 let sink: unknown
@@ -53,6 +61,12 @@ const tasks: Record<string, () => void> = {
   },
   "JSON.parse + Schema decode": () => {
     sink = decodeOrThrow(JSON.parse(text))
+  },
+  "library decode": () => {
+    sink = libraryDecodeOrThrow(parsed)
+  },
+  "JSON.parse + library decode": () => {
+    sink = libraryDecodeOrThrow(JSON.parse(text))
   },
   "plexjs zod decode": () => {
     sink = plexjsAccount.parse(parsed)

@@ -617,8 +617,8 @@ const versus = (): Array<Versus> => {
     higherIsBetter: false
   })
   out.push({
-    figure: "decode of the account, JSON.parse + Schema / zod",
-    mine: decodeMean("JSON.parse + Schema decode") / 1000,
+    figure: "decode of the account, JSON.parse + the library's decode / zod",
+    mine: decodeMean("JSON.parse + library decode") / 1000,
     theirs: decodeMean("JSON.parse + plexjs zod decode") / 1000,
     unit: " µs",
     digits: 1,
