@@ -144,7 +144,9 @@ const make = (
     const entries = new Map<string, Pending | Cached>()
     if (shared !== undefined) {
       // another replica evicted a token or found it dead: this process's copy goes too
-      yield* shared.evictions((token) => token === undefined ? entries.clear() : void entries.delete(Redacted.value(token)))
+      yield* shared.evictions((token) =>
+        token === undefined ? entries.clear() : void entries.delete(Redacted.value(token))
+      )
     }
 
     const touch = (key: string, entry: Pending | Cached) => {
@@ -258,7 +260,8 @@ const make = (
 
 /**
  * The token validator: `PlexAuth.getTokenDetails` behind a bounded (least recently used out)
- * time-to-live cache keyed by the SHA-256 of the token.
+ * time-to-live cache in memory (keyed by the token, which the cached account holds anyway), and
+ * optionally one shared with other processes (`PlexTokenCacheStore`, keyed there by its SHA-256).
  *
  * @since 0.1.0
  * @category tags
