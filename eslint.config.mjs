@@ -45,22 +45,5 @@ export default tseslint.config(
     rules: {
       "@effect/no-import-from-barrel-package": ["error", { packageNames: ["effect", "@effect/platform"] }]
     }
-  },
-  {
-    // Files other people were editing when the formatting was applied (issue 13): formatted by
-    // their owners with `pnpm lint:fix <file>`, then taken off this list.
-    files: [
-      "packages/core/src/internal/gate.ts",
-      "packages/node/src/internal/redisGate.ts",
-      "packages/node/src/internal/redisLink.ts",
-      "packages/node/src/internal/redisTokenCache.ts",
-      "packages/node/test/RedisFleet.test.ts",
-      "packages/node/test/RedisStores.test.ts",
-      "packages/node/test/fixtures/redisFleetWorker.ts",
-      "test-support/redis.ts",
-      "bench/redis.ts",
-      "packages/core/test/tokenCacheStore.test.ts"
-    ],
-    rules: { "@effect/dprint": "off" }
   }
 )

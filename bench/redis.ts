@@ -74,15 +74,24 @@ const main = async () => {
   const lines: Array<string> = []
   try {
     // --- hit cost, in this process
-    const shared = ManagedRuntime.make(PlexRedis.layer({ redis: { host: "127.0.0.1", port: redis.port }, prefix: "hit:" }))
-    const cache = await shared.runPromise(Effect.flatMap(PlexTokenCacheStore, (store) =>
-      Effect.scoped(store.make({ timeToLive: Duration.minutes(5), invalidTimeToLive: Duration.seconds(30) }))))
+    const shared = ManagedRuntime.make(
+      PlexRedis.layer({ redis: { host: "127.0.0.1", port: redis.port }, prefix: "hit:" })
+    )
+    const cache = await shared.runPromise(
+      Effect.flatMap(
+        PlexTokenCacheStore,
+        (store) =>
+          Effect.scoped(store.make({ timeToLive: Duration.minutes(5), invalidTimeToLive: Duration.seconds(30) }))
+      )
+    )
     const tokens = BENCH_TOKENS.map((token) => Redacted.make(token))
     const filled = (i: number) =>
       Effect.succeed(new PlexUser({ id: 5150, uuid: "bench", authToken: tokens[i]!, username: "bench" }))
     for (let i = 0; i < tokens.length; i++) await shared.runPromise(cache.lookup(tokens[i]!, filled(i)))
-    const fromRedis = await measure(millis, (i) =>
-      shared.runPromise(cache.lookup(tokens[i % tokens.length]!, Effect.die("not cached"))))
+    const fromRedis = await measure(
+      millis,
+      (i) => shared.runPromise(cache.lookup(tokens[i % tokens.length]!, Effect.die("not cached")))
+    )
     // the validator's own memory (no Redis): a hash, a Map lookup, a clock read
     const alone = ManagedRuntime.make(
       PlexTokenValidator.layer().pipe(
@@ -101,16 +110,32 @@ const main = async () => {
     const fleet = async (processes: number, port: string) => {
       const before = await requests()
       const startAt = Date.now() + 8_000 + 2_000 * processes
-      const results = await Promise.all(Array.from({ length: processes }, () =>
-        new Promise<{ checks: number; millis: number }>((resolve, reject) =>
-          execFile(
-            process.execPath,
-            ["--conditions=@effect-plex/source", "--import", "tsx", Path.join(benchDir, "redisWorker.ts"), baseUrl, port, String(millis), String(startAt)],
-            { cwd: rootDir, timeout: 120_000 },
-            (error, stdout, stderr) =>
-              error === null ? resolve(JSON.parse(stdout.trim().split("\n").at(-1)!)) : reject(new Error(`${error}\n${stderr}`))
-          )
-        )))
+      const results = await Promise.all(
+        Array.from(
+          { length: processes },
+          () =>
+            new Promise<{ checks: number; millis: number }>((resolve, reject) =>
+              execFile(
+                process.execPath,
+                [
+                  "--conditions=@effect-plex/source",
+                  "--import",
+                  "tsx",
+                  Path.join(benchDir, "redisWorker.ts"),
+                  baseUrl,
+                  port,
+                  String(millis),
+                  String(startAt)
+                ],
+                { cwd: rootDir, timeout: 120_000 },
+                (error, stdout, stderr) =>
+                  error === null
+                    ? resolve(JSON.parse(stdout.trim().split("\n").at(-1)!))
+                    : reject(new Error(`${error}\n${stderr}`))
+              )
+            )
+        )
+      )
       const checks = results.reduce((sum, result) => sum + result.checks, 0)
       return { perSecond: perSecond(checks, millis), requests: (await requests()) - before }
     }
@@ -123,13 +148,19 @@ const main = async () => {
     lines.push(
       `# Token cache shared through Redis (\`pnpm bench:redis${quick ? " --quick" : ""}\`)`,
       "",
-      `${new Date().toISOString()}, Node ${process.version}, ${Os.cpus().length} cores (${Os.cpus()[0]?.model ?? "?"}), ` +
-        `load ${Os.loadavg().map((n) => n.toFixed(1)).join(" ")}; ${millis / 1000} s a figure; redis-server on 127.0.0.1.`,
+      `${new Date().toISOString()}, Node ${process.version}, ${Os.cpus().length} cores (${
+        Os.cpus()[0]?.model ?? "?"
+      }), ` +
+        `load ${Os.loadavg().map((n) => n.toFixed(1)).join(" ")}; ${
+          millis / 1000
+        } s a figure; redis-server on 127.0.0.1.`,
       "",
       "| cached check | per second | µs a check |",
       "| --- | ---: | ---: |",
       `| memory hit (the validator's own cache) | ${fromMemory.perSecond} | ${fromMemory.micros.toFixed(1)} |`,
-      `| Redis hit (the shared cache, one process, one at a time) | ${fromRedis.perSecond} | ${fromRedis.micros.toFixed(1)} |`,
+      `| Redis hit (the shared cache, one process, one at a time) | ${fromRedis.perSecond} | ${
+        fromRedis.micros.toFixed(1)
+      } |`,
       `| extra cost of a Redis hit | | ${(fromRedis.micros - fromMemory.micros).toFixed(1)} |`,
       "",
       "| processes, 100 tokens, 16 checks at a time each | cached checks a second (all processes) | token checks plex.tv answered |",

@@ -30,22 +30,34 @@ const recording = (keep: Duration.Duration) => {
   let onEvict: ((token: Redacted.Redacted<string> | undefined) => void) | undefined
   const cache: PlexTokenCache = {
     lookup: (token, request) =>
-      Effect.flatMap(Effect.exit(request), (exit) =>
-        Effect.map(Effect.clockWith((clock) => clock.currentTimeMillis), (now) => {
-          calls.push(`lookup ${Redacted.value(token)}`)
-          return { exit: exit as Exit.Exit<PlexUser, never>, expiresAt: Exit.isSuccess(exit) ? now + Duration.toMillis(keep) : 0 }
-        })),
+      Effect.flatMap(
+        Effect.exit(request),
+        (exit) =>
+          Effect.map(Effect.clockWith((clock) => clock.currentTimeMillis), (now) => {
+            calls.push(`lookup ${Redacted.value(token)}`)
+            return {
+              exit: exit as Exit.Exit<PlexUser, never>,
+              expiresAt: Exit.isSuccess(exit) ? now + Duration.toMillis(keep) : 0
+            }
+          })
+      ),
     evict: (token) => Effect.sync(() => void calls.push(`evict ${Redacted.value(token)}`)),
     evictAll: Effect.sync(() => void calls.push("evictAll")),
     evictions: (listener) => Effect.sync(() => void (onEvict = listener))
   }
   const layer = Layer.succeed(PlexTokenCacheStore, {
-    make: (options) => Effect.sync(() => {
-      opened = options
-      return cache
-    })
+    make: (options) =>
+      Effect.sync(() => {
+        opened = options
+        return cache
+      })
   })
-  return { calls, layer, opened: () => opened, evictFromElsewhere: (token?: string) => onEvict!(token === undefined ? undefined : Redacted.make(token)) }
+  return {
+    calls,
+    layer,
+    opened: () => opened,
+    evictFromElsewhere: (token?: string) => onEvict!(token === undefined ? undefined : Redacted.make(token))
+  }
 }
 
 const validate = Effect.flatMap(PlexTokenValidator, (validator) => validator.validate(OWNER))
@@ -59,11 +71,16 @@ describe("PlexTokenValidator with a shared cache", () => {
       yield* validate
       assert.deepStrictEqual(store.calls, [`lookup ${tokens.owner}`])
       assert.strictEqual(yield* requests, 1)
-      assert.deepStrictEqual(store.opened(), { timeToLive: Duration.minutes(2), invalidTimeToLive: Duration.seconds(30) })
-    }).pipe(Effect.provide(PlexTokenValidator.layer({ timeToLive: "2 minutes" }).pipe(
-      Layer.provideMerge(fakeAuth()),
-      Layer.provide(store.layer)
-    )))
+      assert.deepStrictEqual(store.opened(), {
+        timeToLive: Duration.minutes(2),
+        invalidTimeToLive: Duration.seconds(30)
+      })
+    }).pipe(Effect.provide(
+      PlexTokenValidator.layer({ timeToLive: "2 minutes" }).pipe(
+        Layer.provideMerge(fakeAuth()),
+        Layer.provide(store.layer)
+      )
+    ))
   })
 
   it.effect("the shared entry's expiry governs the copy in memory", () => {
@@ -76,10 +93,12 @@ describe("PlexTokenValidator with a shared cache", () => {
       yield* TestClock.adjust("2 seconds")
       yield* validate
       assert.strictEqual(store.calls.length, 2)
-    }).pipe(Effect.provide(PlexTokenValidator.layer({ timeToLive: "5 minutes" }).pipe(
-      Layer.provideMerge(fakeAuth()),
-      Layer.provide(store.layer)
-    )))
+    }).pipe(Effect.provide(
+      PlexTokenValidator.layer({ timeToLive: "5 minutes" }).pipe(
+        Layer.provideMerge(fakeAuth()),
+        Layer.provide(store.layer)
+      )
+    ))
   })
 
   it.effect("evict and evictAll reach the shared cache; another replica's eviction drops the copy here", () => {

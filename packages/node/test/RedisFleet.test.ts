@@ -12,7 +12,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { type RedisServer, redisMissing, startRedis } from "../../../test-support/redis.js"
+import { redisMissing, type RedisServer, startRedis } from "../../../test-support/redis.js"
 import type { Answer, Ask } from "./fixtures/redisFleetWorker.js"
 
 const packageDir = Path.dirname(Path.dirname(fileURLToPath(import.meta.url)))
@@ -52,7 +52,8 @@ const startWorker = (name: string): Worker => {
       new Promise<Answer>((resolve, reject) => {
         if (pending !== undefined) return reject(new Error(`${name}: one message at a time`))
         pending = {
-          resolve: (answer) => answer._tag === "Error" ? reject(new Error(`${name}: ${answer.message}`)) : resolve(answer),
+          resolve: (answer) =>
+            answer._tag === "Error" ? reject(new Error(`${name}: ${answer.message}`)) : resolve(answer),
           reject
         }
         child.send(ask)
@@ -115,13 +116,20 @@ describe.skipIf(skip)(`a fleet of 4 processes through Redis${skip ? ` (SKIPPED: 
   })
 
   it("a 429 with Retry-After: 2 that one replica saw holds every replica back for 2 seconds", async () => {
-    await fake.runPromise(Effect.flatMap(PlexTvFake, (plex) =>
-      plex.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 2 }), times: 1 }] })))
+    await fake.runPromise(
+      Effect.flatMap(
+        PlexTvFake,
+        (plex) => plex.faults({ next: [{ fault: FakeFault.status(429, { retryAfter: 2 }), times: 1 }] })
+      )
+    )
     const before = (await log()).length
     const first = workers[0]!.ask({ _tag: "Call", token: cooldownToken!, forMillis: 1 })
     // the others start once the first has told Redis (not before: nobody can honour a 429 it was not told of)
     await waitFor("the 429", async () => (await log()).slice(before).some((entry) => entry.status === 429))
-    await waitFor("the cool-down in Redis", async () => (await admin.exists(`effect-plex:gate:cooldown:${baseUrl}`)) === 1)
+    await waitFor(
+      "the cool-down in Redis",
+      async () => (await admin.exists(`effect-plex:gate:cooldown:${baseUrl}`)) === 1
+    )
     const others = await Promise.all(
       workers.slice(1).map((worker) => worker.ask({ _tag: "Call", token: cooldownToken!, forMillis: 3_000 }))
     )
@@ -195,7 +203,11 @@ describe.skipIf(skip)(`a fleet of 4 processes through Redis${skip ? ` (SKIPPED: 
       workers.map((worker) => worker.ask({ _tag: "Validate", tokens: rejoinTokens, concurrency: 4 }))
     )
     for (const answer of answersAfter) assert.deepStrictEqual(answer, { _tag: "Validated", ok: 20, failed: [] })
-    assert.strictEqual(userChecks((await log()).slice(before)).length, 20, "one request per token across the fleet again")
+    assert.strictEqual(
+      userChecks((await log()).slice(before)).length,
+      20,
+      "one request per token across the fleet again"
+    )
     const after = await status()
     for (const answer of after) {
       assert.strictEqual(answer.warnings.filter((line) => line.includes("Redis")).length, 1, "one warning per outage")

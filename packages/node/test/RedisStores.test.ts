@@ -6,11 +6,11 @@
  */
 import {
   PlexGateStore,
+  PlexTimeoutError,
+  type PlexTokenCache,
   PlexTokenCacheStore,
   PlexUnauthorizedError,
-  PlexTimeoutError,
-  PlexUser,
-  type PlexTokenCache
+  PlexUser
 } from "@effect-plex/core"
 import { PlexRedis } from "@effect-plex/node/redis"
 import * as Duration from "effect/Duration"
@@ -23,7 +23,7 @@ import * as Redacted from "effect/Redacted"
 import { createHash } from "node:crypto"
 import { Redis } from "ioredis"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { freePort, type RedisServer, redisMissing, startRedis } from "../../../test-support/redis.js"
+import { freePort, redisMissing, type RedisServer, startRedis } from "../../../test-support/redis.js"
 
 const skip = redisMissing !== undefined
 const HOST = "https://plex.tv"
@@ -31,7 +31,13 @@ const TOKEN = "FAKEredisStoreToken01"
 const keyOf = (token: string) => createHash("sha256").update(token).digest("hex")
 
 const user = (token: string) =>
-  new PlexUser({ id: 7, uuid: "u-7", authToken: Redacted.make(token), username: "seven", email: "seven@example.invalid" })
+  new PlexUser({
+    id: 7,
+    uuid: "u-7",
+    authToken: Redacted.make(token),
+    username: "seven",
+    email: "seven@example.invalid"
+  })
 
 interface Replica {
   readonly runtime: ManagedRuntime.ManagedRuntime<PlexRedis | PlexGateStore | PlexTokenCacheStore, never>
@@ -39,7 +45,10 @@ interface Replica {
   readonly run: <A>(effect: Effect.Effect<A, never, PlexRedis | PlexGateStore | PlexTokenCacheStore>) => Promise<A>
 }
 
-const replica = (port: number, options?: { readonly admission?: { limit: number; window: Duration.DurationInput } }): Replica => {
+const replica = (
+  port: number,
+  options?: { readonly admission?: { limit: number; window: Duration.DurationInput } }
+): Replica => {
   const warnings: Array<string> = []
   const logger = Logger.make(({ logLevel, message }) => {
     if (logLevel._tag === "Warning") warnings.push(String(message))
@@ -187,7 +196,9 @@ describe.skipIf(skip)(`Redis stores${skip ? ` (SKIPPED: ${redisMissing})` : ""}`
 
     const evicted: Array<string | undefined> = []
     await b.run(Effect.forkDaemon(Effect.scoped(Effect.zipRight(
-      cacheB.evictions((evictedToken) => evicted.push(evictedToken === undefined ? undefined : Redacted.value(evictedToken))),
+      cacheB.evictions((evictedToken) =>
+        evicted.push(evictedToken === undefined ? undefined : Redacted.value(evictedToken))
+      ),
       Effect.never
     ))))
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -201,7 +212,9 @@ describe.skipIf(skip)(`Redis stores${skip ? ` (SKIPPED: ${redisMissing})` : ""}`
     const token = "FAKEredisDyingToken5"
     const told: Array<string | undefined> = []
     await b.run(Effect.forkDaemon(Effect.scoped(Effect.zipRight(
-      cacheB.evictions((evictedToken) => told.push(evictedToken === undefined ? undefined : Redacted.value(evictedToken))),
+      cacheB.evictions((evictedToken) =>
+        told.push(evictedToken === undefined ? undefined : Redacted.value(evictedToken))
+      ),
       Effect.never
     ))))
     await b.run(cacheB.lookup(Redacted.make(token), Effect.succeed(user(token))))
@@ -218,7 +231,9 @@ describe.skipIf(skip)(`Redis stores${skip ? ` (SKIPPED: ${redisMissing})` : ""}`
     let requests = 0
     const flaky = Effect.suspend(() => {
       requests++
-      return requests === 1 ? Effect.fail(new PlexTimeoutError({ timeout: Duration.seconds(1) })) : Effect.succeed(user(token))
+      return requests === 1
+        ? Effect.fail(new PlexTimeoutError({ timeout: Duration.seconds(1) }))
+        : Effect.succeed(user(token))
     })
     const first = await a.run(cacheA.lookup(Redacted.make(token), flaky))
     assert.isTrue(Exit.isFailure(first.exit))
@@ -235,10 +250,13 @@ describe.skipIf(skip)(`Redis stores${skip ? ` (SKIPPED: ${redisMissing})` : ""}`
     await admin.set(prefix + keyOf(token), "{not json")
     const before = a.warnings.length
     let requests = 0
-    const answer = await a.run(cacheA.lookup(Redacted.make(token), Effect.sync(() => {
-      requests++
-      return user(token)
-    })))
+    const answer = await a.run(cacheA.lookup(
+      Redacted.make(token),
+      Effect.sync(() => {
+        requests++
+        return user(token)
+      })
+    ))
     assert.isTrue(Exit.isSuccess(answer.exit))
     assert.strictEqual(requests, 1)
     assert.strictEqual(a.warnings.length, before + 1)

@@ -134,22 +134,26 @@ export const makeGate = (options: GateOptions, store?: PlexGateStoreService): Ga
     return Effect.void
   }
 
-  const enter = (store: PlexGateStoreService) =>
-  (host: string, signIn: boolean, deadlineAt: number): Effect.Effect<void, PlexRateLimitError> =>
-    Effect.flatMap(store.enter(host, signIn), (view) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        // another replica's cool-down, with the same cap as this gate's own
-        if (view.openAt > now || view.signInOpenAt > now) {
-          const state = stateOf(host)
-          state.openAt = Math.max(state.openAt, Math.min(view.openAt, now + maxWait))
-          state.signInOpenAt = Math.max(state.signInOpenAt, Math.min(view.signInOpenAt, now + Math.max(throttle, maxWait)))
-        }
-        if (view.admitAt <= now) return Effect.void
-        if (view.admitAt > deadlineAt) {
-          return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(view.admitAt - now)) }))
-        }
-        return Effect.sleep(Duration.millis(view.admitAt - now))
-      }))
+  const enter =
+    (store: PlexGateStoreService) =>
+    (host: string, signIn: boolean, deadlineAt: number): Effect.Effect<void, PlexRateLimitError> =>
+      Effect.flatMap(store.enter(host, signIn), (view) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          // another replica's cool-down, with the same cap as this gate's own
+          if (view.openAt > now || view.signInOpenAt > now) {
+            const state = stateOf(host)
+            state.openAt = Math.max(state.openAt, Math.min(view.openAt, now + maxWait))
+            state.signInOpenAt = Math.max(
+              state.signInOpenAt,
+              Math.min(view.signInOpenAt, now + Math.max(throttle, maxWait))
+            )
+          }
+          if (view.admitAt <= now) return Effect.void
+          if (view.admitAt > deadlineAt) {
+            return Effect.fail(new PlexRateLimitError({ retryAfter: Option.some(Duration.millis(view.admitAt - now)) }))
+          }
+          return Effect.sleep(Duration.millis(view.admitAt - now))
+        }))
 
   return {
     pass,

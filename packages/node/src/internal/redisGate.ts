@@ -47,7 +47,13 @@ const shutFor = (
 ): Effect.Effect<void, RateLimiter.RateLimiterError> =>
   Effect.catchIf(
     Effect.asVoid(
-      limiter.consume({ algorithm: "fixed-window", key, window: Duration.millis(millis), limit: millis, tokens: millis })
+      limiter.consume({
+        algorithm: "fixed-window",
+        key,
+        window: Duration.millis(millis),
+        limit: millis,
+        tokens: millis
+      })
     ),
     (error) => error.reason === "Exceeded",
     (error) => {

@@ -62,7 +62,11 @@ export interface Link {
    * Runs `effect` on `generation`. A failure or defect (never an interruption) ends the
    * generation and gives `Option.none()`: the caller falls back to memory.
    */
-  readonly run: <A, E>(generation: Generation, what: string, effect: Effect.Effect<A, E>) => Effect.Effect<Option.Option<A>>
+  readonly run: <A, E>(
+    generation: Generation,
+    what: string,
+    effect: Effect.Effect<A, E>
+  ) => Effect.Effect<Option.Option<A>>
   /** Tells every replica (this one too) a message on `channel`, if Redis is up; never fails. */
   readonly publish: (channel: string, message: string) => Effect.Effect<void>
   /** Calls `listener` with each message on `channel` while the scope is open. */
@@ -126,7 +130,11 @@ export const makeLink = (options: LinkOptions): Effect.Effect<Link, never, Scope
     const storesLayer = Layer.mergeAll(
       RateLimiter.layer.pipe(
         Layer.provide(
-          RedisRateLimiter.layerStore({ ...ownOptions(options), retryStrategy: () => null, prefix: `${options.prefix}gate:` })
+          RedisRateLimiter.layerStore({
+            ...ownOptions(options),
+            retryStrategy: () => null,
+            prefix: `${options.prefix}gate:`
+          })
         )
       ),
       RedisPersistence.layerResult({ ...ownOptions(options), retryStrategy: () => null, keyPrefix: options.prefix })
@@ -211,7 +219,11 @@ export const makeLink = (options: LinkOptions): Effect.Effect<Link, never, Scope
       scopeOfLink
     )
     yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => generation === undefined ? Effect.void : Effect.exit(Scope.close(generation.scope as Scope.CloseableScope, Exit.void)))
+      Effect.suspend(() =>
+        generation === undefined
+          ? Effect.void
+          : Effect.exit(Scope.close(generation.scope as Scope.CloseableScope, Exit.void))
+      )
     )
 
     const run = <A, E>(gen: Generation, what: string, effect: Effect.Effect<A, E>): Effect.Effect<Option.Option<A>> =>
@@ -232,7 +244,7 @@ export const makeLink = (options: LinkOptions): Effect.Effect<Link, never, Scope
     const listeners = new Map<string, Set<(message: string) => void>>()
     subscriber.on("message", (channel: string, message: string) => {
       const set = listeners.get(channel)
-      if (set !== undefined) for (const listener of set) listener(message)
+      if (set !== undefined) { for (const listener of set) listener(message) }
     })
 
     return {
@@ -243,7 +255,9 @@ export const makeLink = (options: LinkOptions): Effect.Effect<Link, never, Scope
         Effect.suspend(() => {
           if (generation === undefined) return Effect.void
           const gen = generation
-          return Effect.asVoid(run(gen, "publish", Effect.tryPromise(() => monitor.publish(options.prefix + channel, message))))
+          return Effect.asVoid(
+            run(gen, "publish", Effect.tryPromise(() => monitor.publish(options.prefix + channel, message)))
+          )
         }),
       subscribe: (channel, listener) =>
         Effect.acquireRelease(

@@ -187,20 +187,30 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             return Effect.succeed<Outcome>({ _tag: "Failed", error: new PlexTransportError({ reason: "lost" }), at: 0 })
           }
           // the lease: taken (ask plex.tv), held by another replica (wait for its answer), or Redis failed
-          const lease_ = gen.limiter.consume({ algorithm: "fixed-window", key: `lease:${request.key}`, window: lease, limit: 1 })
+          const lease_ = gen.limiter.consume({
+            algorithm: "fixed-window",
+            key: `lease:${request.key}`,
+            window: lease,
+            limit: 1
+          })
           const held = Effect.catchIf(
             Effect.as(lease_, 0),
             (error) => error.reason === "Exceeded",
-            (error) => Effect.succeed(Math.max(1, Duration.toMillis((error as RateLimiter.RateLimitExceeded).retryAfter)))
+            (error) =>
+              Effect.succeed(Math.max(1, Duration.toMillis((error as RateLimiter.RateLimitExceeded).retryAfter)))
           )
           return Effect.flatMap(link.run(gen, "token cache", held), (wait) =>
-            Option.isNone(wait) || wait.value === 0 ? runHere(flight) : waitFor(gen, handle, request, flight, wait.value))
+            Option.isNone(wait) || wait.value === 0
+              ? runHere(flight)
+              : waitFor(gen, handle, request, flight, wait.value))
         })
 
       const handleOf = (gen: Generation): Effect.Effect<Handle> =>
         Effect.suspend(() => {
           const memo = gen.memo.get(storeId) as Handle | undefined
-          if (memo !== undefined) return Effect.succeed(memo)
+          if (memo !== undefined) {
+            return Effect.succeed(memo)
+          }
           return Effect.gen(function*() {
             const results = yield* gen.persistence.make({ storeId, timeToLive: timeToLive as never })
             let handle: Handle | undefined
@@ -260,27 +270,33 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
             const flight: InFlight = { request, start: now(), ran: undefined }
             inflight.set(key, flight)
             const shared = Effect.flatMap(handleOf(gen), (handle) => handle.cache.get(new TokenLookup({ key })))
-            return Effect.flatMap(link.run(gen, "token cache", shared), (found): Effect.Effect<PlexTokenCacheAnswer> => {
-              const outcome = Option.getOrElse(found, () => flight.ran)
-              if (outcome === undefined) return local(request) // Redis failed before the request ran
-              if (
-                flight.ran === undefined &&
-                (outcome._tag === "Evicted" || (outcome._tag === "Failed" && outcome.at < flight.start))
-              ) {
-                // a failure kept for the callers of its time, or an eviction: ask here, and share the answer
-                return Effect.flatMap(runHere(flight), (fresh) =>
-                  Effect.as(
-                    link.run(
-                      gen,
-                      "token cache",
-                      Effect.flatMap(handleOf(gen), (handle) => handle.results.set(new TokenLookup({ key }), Exit.succeed(fresh)))
-                    ),
-                    answerOf(fresh, token)
-                  ))
+            return Effect.flatMap(
+              link.run(gen, "token cache", shared),
+              (found): Effect.Effect<PlexTokenCacheAnswer> => {
+                const outcome = Option.getOrElse(found, () => flight.ran)
+                if (outcome === undefined) return local(request) // Redis failed before the request ran
+                if (
+                  flight.ran === undefined &&
+                  (outcome._tag === "Evicted" || (outcome._tag === "Failed" && outcome.at < flight.start))
+                ) {
+                  // a failure kept for the callers of its time, or an eviction: ask here, and share the answer
+                  return Effect.flatMap(runHere(flight), (fresh) =>
+                    Effect.as(
+                      link.run(
+                        gen,
+                        "token cache",
+                        Effect.flatMap(
+                          handleOf(gen),
+                          (handle) => handle.results.set(new TokenLookup({ key }), Exit.succeed(fresh))
+                        )
+                      ),
+                      answerOf(fresh, token)
+                    ))
+                }
+                const answer = Effect.succeed(answerOf(outcome, token))
+                return outcome._tag === "Dead" && flight.ran !== undefined ? Effect.zipLeft(answer, tell(key)) : answer
               }
-              const answer = Effect.succeed(answerOf(outcome, token))
-              return outcome._tag === "Dead" && flight.ran !== undefined ? Effect.zipLeft(answer, tell(key)) : answer
-            }).pipe(Effect.ensuring(Effect.sync(() => void inflight.delete(key))))
+            ).pipe(Effect.ensuring(Effect.sync(() => void inflight.delete(key))))
           }),
         evict: (token) =>
           Effect.suspend(() => {
@@ -303,7 +319,10 @@ export const makeTokenCacheStore = (link: Link, lease: Duration.Duration): PlexT
           const gen = link.current()
           if (gen === undefined) return Effect.void
           // `clear` deletes the keys it lists: with none listed Redis refuses it, which is no outage
-          return Effect.zipRight(Effect.ignore(Effect.flatMap(handleOf(gen), (handle) => handle.results.clear)), tell("*"))
+          return Effect.zipRight(
+            Effect.ignore(Effect.flatMap(handleOf(gen), (handle) => handle.results.clear)),
+            tell("*")
+          )
         }),
         evictions: (onEvict) =>
           link.subscribe("evict", (message) => {
