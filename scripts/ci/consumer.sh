@@ -46,7 +46,7 @@ cd "$WORK/app"
 cat > package.json <<'JSON'
 { "name": "effect-plex-consumer", "private": true, "type": "module" }
 JSON
-cp "$ROOT/scripts/consumer/app.ts" "$ROOT/scripts/consumer/platform.ts" .
+cp "$ROOT/scripts/consumer/app.ts" "$ROOT/scripts/consumer/platform.ts" "$ROOT/scripts/consumer/cli.ts" .
 # the README's install command, with the packed tarballs for the two package names
 npm install --no-audit --no-fund --loglevel=warn \
   "$CORE" "$NODE" "effect@$EFFECT_RANGE" "@effect/platform@$PLATFORM_RANGE" >install.log 2>&1 \
@@ -73,6 +73,8 @@ step "plex-auth"
 [ -x node_modules/.bin/plex-auth ] || fail "no plex-auth command"
 version=$(node_modules/.bin/plex-auth --version 2>&1) || fail "plex-auth --version failed: $version"
 echo "plex-auth --version: $version"
+# the built command against the local fake: login --password, whoami --json, logout
+XDG_CONFIG_HOME="$WORK/config" npx --no-install tsx cli.ts || fail "plex-auth against the local fake plex.tv failed"
 
 step "the optional peer, @effect-plex/node/platform"
 npm install --no-audit --no-fund --loglevel=error "@effect/platform-node@$PLATFORM_NODE_RANGE" >>install.log 2>&1 \
@@ -86,7 +88,7 @@ typecheck() { # $1: module, $2: moduleResolution
     "target": "ES2022", "module": "$1", "moduleResolution": "$2", "strict": true,
     "exactOptionalPropertyTypes": true, "noEmit": true, "skipLibCheck": true, "types": ["node"]
   },
-  "files": ["app.ts", "platform.ts"]
+  "files": ["app.ts", "platform.ts", "cli.ts"]
 }
 JSON
   npx --no-install tsc -p tsconfig.json || fail "the programs do not type-check under moduleResolution $2"
