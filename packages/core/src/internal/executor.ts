@@ -373,7 +373,9 @@ export const makeExecutor = (
       // at the gate): the deadline needs no timer of its own.
       const sendAt = (now: number) => {
         const left = deadlineAt - now
-        if (left <= 0) return Effect.fail(deadlineTimeout)
+        // less than a millisecond left is none: jittered delays make times fractional, and an
+        // attempt with a few nanoseconds to live would only spend a request (each retry another)
+        if (left < 1) return Effect.fail(deadlineTimeout)
         const sent = attempt(
           request,
           left < timeout ? left : timeout,
